@@ -1,0 +1,38 @@
+# The two commands of README.md: `make demo` and `make test`.
+.PHONY: demo test lint format migrations-check deploy-check ci chromium screenshots
+
+VENV := .venv/bin
+DEMO_ENV := DJANGO_DEBUG=true ACCESSPORTAL_DEMO=true
+
+demo:
+	scripts/bootstrap
+	$(DEMO_ENV) $(VENV)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(VENV)/python manage.py seed_demo
+	$(DEMO_ENV) $(VENV)/python manage.py runserver 127.0.0.1:8000
+
+test: chromium
+	scripts/bootstrap dev
+	$(VENV)/pytest $(PYTEST_ARGS)
+
+chromium:
+	scripts/ensure-chromium
+
+lint:
+	scripts/bootstrap dev
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+format:
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+migrations-check:
+	scripts/bootstrap dev
+	DJANGO_DEBUG=true $(VENV)/python manage.py makemigrations --check --dry-run
+
+# `check --deploy` with production settings must print no warning.
+deploy-check:
+	scripts/bootstrap
+	DJANGO_SECRET_KEY=$$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=portal.example.com \
+	$(VENV)/python manage.py check --deploy --fail-level WARNING

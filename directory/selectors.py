@@ -1,0 +1,47 @@
+"""Reads that decide what a directory user may see. Each is a constant number of queries."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from directory.models import Account, Application, DirectoryUser, Group, GroupMember, GroupOwner
+
+
+def apps_for_user(*, user: DirectoryUser) -> QuerySet[Application]:
+    """Apps on the user's My Apps: assigned directly or through a group, visible and enabled."""
+    in_assigned_group = GroupMember.objects.filter(user=user, group__app_role_assignments__application=OuterRef("pk"))
+    return (
+        Application.objects.filter(tenant_id=user.tenant_id, visible_to_users=True, account_enabled=True)
+        .filter(Q(assignments__principal_user=user) | Exists(in_assigned_group))
+        .distinct()
+        .order_by("display_name")
+    )
+
+
+def groups_owned_by(*, user: DirectoryUser) -> QuerySet[Group]:
+    """Groups the user owns, with their member count."""
+    return (
+        Group.objects.filter(tenant_id=user.tenant_id, owner_links__user=user)
+        .annotate(member_count=Count("member_links", distinct=True))
+        .order_by("display_name")
+    )
+
+
+def groups_user_is_in(*, user: DirectoryUser) -> QuerySet[Group]:
+    """Groups the user is a member of, with their member count and whether the user owns them."""
+    return (
+        Group.objects.filter(tenant_id=user.tenant_id, member_links__user=user)
+        .annotate(
+            member_count=Count("member_links", distinct=True),
+            is_owner=Exists(GroupOwner.objects.filter(group=OuterRef("pk"), user=user)),
+        )
+        .order_by("display_name")
+    )
+
+
+def directory_users_for_account(*, account: Account) -> QuerySet[DirectoryUser]:
+    """The account's enabled directory users that may sign in: members and accepted guests."""
+    return (
+        DirectoryUser.objects.filter(account=account, account_enabled=True)
+        .exclude(external_user_state=DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE)
+        .select_related("tenant")
+        .order_by("tenant__display_name")
+    )

@@ -1,0 +1,2 @@
+// Behaviour shared by every page. Loaded as a file: the CSP forbids inline scripts.
+"use strict";
