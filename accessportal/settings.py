@@ -156,13 +156,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Email (Django's MAILERS). Without EMAIL_HOST, messages are printed to the console;
 # the demo mailbox reads the outbox either way.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-if EMAIL_HOST:
+if os.environ.get("EMAIL_HOST"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": EMAIL_HOST,
+                "host": os.environ["EMAIL_HOST"],
                 "port": int(os.environ.get("EMAIL_PORT", "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
