@@ -34,5 +34,5 @@ migrations-check:
 deploy-check:
 	scripts/bootstrap
 	DJANGO_SECRET_KEY=$$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	DJANGO_ALLOWED_HOSTS=portal.example.com \
+	DJANGO_ALLOWED_HOSTS=portal.example.com EMAIL_HOST=smtp.example.com \
 	$(VENV)/python manage.py check --deploy --fail-level WARNING
