@@ -17,7 +17,7 @@ def member_with_app(transactional_db):
 def test_a_member_signs_in_and_sees_their_apps(page: Page, member_with_app):
     sign_in(page, "MEGAN@contoso.test", DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", name="Apps")).to_be_visible()
-    expect(page.get_by_text("Salesforce")).to_be_visible()
+    expect(page.get_by_role("link", name="Salesforce", exact=True)).to_be_visible()
     expect(page.get_by_text(member_with_app.tenant.display_name)).to_be_visible()
 
 
