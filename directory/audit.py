@@ -39,6 +39,8 @@ class Activity(models.TextChoices):
     CANCEL_APP_ACCESS = "Cancel a pending request to access an application"
     UPDATE_AUTHORIZATION_POLICY = "Update authorization policy"
     BULK_INVITE_FINISHED = "Bulk invite users - finished (bulk)"
+    # Not an Azure activity (Azure has no revoke); named in its style for the admin's revoke action.
+    REVOKE_EXTERNAL_USER_INVITE = "Revoke external user invite"
 
 
 _GROUP = {
@@ -102,6 +104,9 @@ def record_event(
     result_reason: str = "",
 ) -> AuditEvent:
     """Append one audit event; call it inside the transaction of the change it records."""
+    if isinstance(actor, DirectoryUser) and actor.tenant_id != tenant.pk:
+        # A programming error, not a user's mistake: the event would name a stranger as initiator.
+        raise ValueError(f"{actor} can't initiate a change in another tenant ({tenant}).")
     return AuditEvent.objects.create(
         tenant=tenant,
         category=category_of(activity),

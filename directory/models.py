@@ -309,9 +309,11 @@ class DirectoryUser(models.Model):
 
     id = models.UUIDField("object ID", primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="users")
+    # PROTECT, not SET_NULL: an accepted guest must keep its account (a check constraint says so),
+    # so an account is deleted only after the directory users linked to it.
     account = models.ForeignKey(
         Account,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="directory_users",
@@ -492,9 +494,11 @@ class Application(models.Model):
     )
     # Self-service
     self_service_enabled = models.BooleanField("Allow users to request access to this application?", default=False)
+    # RESTRICT, not SET_NULL: nulling the group would leave self-service on without a group.
+    # delete_group turns self-service off first; a tenant delete removes both together.
     self_service_group = models.ForeignKey(
         Group,
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="self_service_applications",
@@ -568,7 +572,7 @@ class AppRoleAssignment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
-    app_role = models.ForeignKey(AppRole, on_delete=models.PROTECT, related_name="assignments")
+    app_role = models.ForeignKey(AppRole, on_delete=models.RESTRICT, related_name="assignments")
     principal_user = models.ForeignKey(
         DirectoryUser, on_delete=models.CASCADE, null=True, blank=True, related_name="app_role_assignments"
     )

@@ -27,8 +27,11 @@ def groups_owned_by(*, user: DirectoryUser) -> QuerySet[Group]:
 
 def groups_user_is_in(*, user: DirectoryUser) -> QuerySet[Group]:
     """Groups the user is a member of, with their member count and whether the user owns them."""
+    # Filtering through Exists, not member_links__user, so the count below isn't limited to the user's own link.
     return (
-        Group.objects.filter(tenant_id=user.tenant_id, member_links__user=user)
+        Group.objects.filter(
+            Exists(GroupMember.objects.filter(group=OuterRef("pk"), user=user)), tenant_id=user.tenant_id
+        )
         .annotate(
             member_count=Count("member_links", distinct=True),
             is_owner=Exists(GroupOwner.objects.filter(group=OuterRef("pk"), user=user)),

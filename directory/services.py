@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from directory.audit import Activity, Actor, record_event
 from directory.models import (
     MAX_COLLABORATION_DOMAINS_LENGTH,
+    MAX_NOTES_LENGTH,
     MAX_SELF_SERVICE_APPROVERS,
     Account,
     Application,
@@ -71,6 +72,15 @@ DOMAIN_LIST_NOT_ALLOWED = "Allowing invitations to any domain takes no domain li
 DOMAIN_LIST_REQUIRED = "List at least one domain, one per line."
 INVALID_DOMAIN = "{domain!r} is not a domain name. Enter one domain per line, such as fabrikam.com."
 MAIL_IN_USE = "{mail} is already used by another user in {tenant}."
+UPN_IN_USE = "{upn} is already the user principal name of another user."
+LAST_APPROVER = "{name} is the only approver of {app}. Choose another approver before deleting {name}."
+UNKNOWN_ROLE = "{role} is not a directory role."
+NOTES_TOO_LONG = "Notes can be at most 1,024 characters."
+SELF_SERVICE_AFTER_CREATE = "Turn on self-service after the application exists."
+SELF_SERVICE_GROUP_MUST_STAY_ASSIGNED = (
+    "{group} is the self-service group of {app}: it must stay an assigned group that isn't synced from "
+    "on-premises Active Directory. Choose another group for the application first."
+)
 ACCOUNT_IN_USE = "{account} is already linked to another user in {tenant}."
 
 
@@ -78,6 +88,11 @@ def _check_same_tenant(tenant: Tenant, *objects: DirectoryUser | Group | Applica
     for obj in objects:
         if obj.tenant_id != tenant.pk:
             raise PolicyError(OTHER_TENANT.format(name=obj.display_name))
+
+
+def _lock_tenant(tenant: Tenant) -> None:
+    """Serializes the changes that check a tenant-wide invariant, such as a user's mail being unique."""
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).exists()
 
 
 def _lock_group(group: Group) -> Group:
@@ -121,6 +136,7 @@ def create_user(
         account_enabled=account_enabled,
     )
     with transaction.atomic():
+        _lock_tenant(tenant)
         _check_user_unique(user)
         user.full_clean()
         user.save()
@@ -132,6 +148,9 @@ def _check_user_unique(user: DirectoryUser) -> None:
     others = DirectoryUser.objects.filter(tenant=user.tenant).exclude(pk=user.pk)
     if others.filter(mail__iexact=user.mail).exists():
         raise PolicyError(MAIL_IN_USE.format(mail=user.mail, tenant=user.tenant))
+    # User principal names are unique across all tenants, as in Azure.
+    if DirectoryUser.objects.exclude(pk=user.pk).filter(user_principal_name__iexact=user.user_principal_name).exists():
+        raise PolicyError(UPN_IN_USE.format(upn=user.user_principal_name))
     if user.account_id and others.filter(account_id=user.account_id).exists():
         raise PolicyError(ACCOUNT_IN_USE.format(account=user.account, tenant=user.tenant))
 
@@ -157,6 +176,7 @@ def update_user(*, user: DirectoryUser, actor: Actor, **changes: object) -> Dire
     if unknown:
         raise TypeError(f"update_user() can't change {', '.join(sorted(unknown))}")
     with transaction.atomic():
+        _lock_tenant(user.tenant)
         user = DirectoryUser.objects.select_for_update().get(pk=user.pk)
         changed = [name for name, value in changes.items() if getattr(user, name) != value]
         for name in changed:
@@ -183,6 +203,7 @@ def delete_user(*, user: DirectoryUser, actor: Actor) -> None:
     with transaction.atomic():
         user = DirectoryUser.objects.select_for_update().get(pk=user.pk)
         _check_not_last_owner_anywhere(user)
+        _check_not_last_approver_anywhere(user)
         activity = Activity.DELETE_EXTERNAL_USER if user.is_guest else Activity.DELETE_USER
         record_event(tenant=user.tenant, activity=activity, actor=actor, target=user)
         user.delete()
@@ -195,8 +216,21 @@ def _check_not_last_owner_anywhere(user: DirectoryUser) -> None:
             raise PolicyError(LAST_OWNER.format(group=group, name=user.display_name))
 
 
+def _check_not_last_approver_anywhere(user: DirectoryUser) -> None:
+    app_ids = list(
+        user.approver_for_applications.filter(
+            self_service_enabled=True, self_service_approval_required=True
+        ).values_list("pk", flat=True)
+    )
+    for app in Application.objects.select_for_update().filter(pk__in=app_ids):
+        if app.self_service_approvers.count() == 1:
+            raise PolicyError(LAST_APPROVER.format(name=user.display_name, app=app))
+
+
 def add_directory_role(*, user: DirectoryUser, role: str, actor: Actor) -> DirectoryRoleAssignment:
     """Give a user a directory role; audits "Add member to role"."""
+    if role not in DirectoryRoleAssignment.Role.values:
+        raise PolicyError(UNKNOWN_ROLE.format(role=role))
     with transaction.atomic():
         assignment, created = DirectoryRoleAssignment.objects.get_or_create(user=user, role=role)
         if created:
@@ -251,7 +285,7 @@ def create_group(
     owners: Iterable[DirectoryUser] = (),
 ) -> Group:
     """Create a group with its first owners; audits "Add group" and "Add owner to group"."""
-    owners = list(owners)
+    owners = list({owner.pk: owner for owner in owners}.values())
     group = Group(
         tenant=tenant,
         display_name=display_name.strip(),
@@ -310,6 +344,10 @@ def update_group(*, group: Group, actor: Actor, **changes: object) -> Group:
             count = group.member_links.count()
             if count:
                 raise PolicyError(MAKE_DYNAMIC_WITH_MEMBERS.format(group=group, count=count))
+        if not group.accepts_manual_members:
+            app = Application.objects.filter(self_service_group=group, self_service_enabled=True).first()
+            if app is not None:
+                raise PolicyError(SELF_SERVICE_GROUP_MUST_STAY_ASSIGNED.format(group=group, app=app))
         group.save()
         record_event(
             tenant=group.tenant,
@@ -455,9 +493,10 @@ def default_app_role(application: Application) -> AppRole:
 def create_application(*, tenant: Tenant, actor: Actor, display_name: str, **properties: object) -> Application:
     """Add an enterprise application with its "Default Access" role; audits "Add service principal"."""
     application = Application(tenant=tenant, display_name=display_name.strip(), **properties)
+    _check_notes(application)
     application.full_clean(exclude=["self_service_group", "self_service_role"])
     if application.self_service_enabled:
-        raise PolicyError("Turn on self-service after the application exists.")
+        raise PolicyError(SELF_SERVICE_AFTER_CREATE)
     with transaction.atomic():
         application.save()
         default_app_role(application)
@@ -509,12 +548,15 @@ def update_application(*, application: Application, actor: Actor, **changes: obj
             approvers = current_approvers
         if not changed:
             return application
+        _check_notes(application)
         _validate_self_service(application, approvers)
         application.full_clean()
         application.save()
         if "self_service_approvers" in changed:
             application.self_service_approvers.set(approvers)
-        if application.self_service_enabled:
+        # Only when self-service is turned on or moved to another group, so an administrator who
+        # removed the group's assignment on purpose doesn't see it come back on an unrelated edit.
+        if application.self_service_enabled and {"self_service_enabled", "self_service_group"} & set(changed):
             group = application.self_service_group
             if not AppRoleAssignment.objects.filter(application=application, principal_group=group).exists():
                 role = application.self_service_role or default_app_role(application)
@@ -536,6 +578,11 @@ def update_application(*, application: Application, actor: Actor, **changes: obj
     return application
 
 
+def _check_notes(application: Application) -> None:
+    if len(application.notes) > MAX_NOTES_LENGTH:
+        raise PolicyError(NOTES_TOO_LONG)
+
+
 def _validate_self_service(application: Application, approvers: list[DirectoryUser]) -> None:
     _check_same_tenant(application.tenant, *approvers)
     if len(approvers) > MAX_SELF_SERVICE_APPROVERS:
@@ -543,12 +590,13 @@ def _validate_self_service(application: Application, approvers: list[DirectoryUs
     role = application.self_service_role
     if role is not None and role.application_id != application.pk:
         raise PolicyError(ROLE_OF_OTHER_APP.format(role=role))
+    group = application.self_service_group
+    if group is not None:
+        _check_same_tenant(application.tenant, group)
     if not application.self_service_enabled:
         return
-    group = application.self_service_group
     if group is None:
         raise PolicyError(SELF_SERVICE_GROUP_REQUIRED)
-    _check_same_tenant(application.tenant, group)
     if not group.accepts_manual_members:
         raise PolicyError(SELF_SERVICE_GROUP_NOT_ASSIGNED.format(group=group))
     if application.self_service_approval_required and not approvers:
@@ -626,9 +674,11 @@ TENANT_SETTING_FIELDS = frozenset(
 
 def normalize_domain_list(text: str) -> str:
     """One lower-case domain per line, duplicates dropped; refuses anything that is not a domain."""
-    if len(text) > MAX_COLLABORATION_DOMAINS_LENGTH:
+    # The limit applies to the stored list: browsers send a textarea's line breaks as CRLF, so the
+    # raw text may be longer than what is stored. Beyond twice the limit it is refused unparsed.
+    if len(text) > 2 * MAX_COLLABORATION_DOMAINS_LENGTH:
         raise PolicyError(DOMAIN_LIST_TOO_LONG)
-    domains: list[str] = []
+    domains: dict[str, None] = {}
     for line in text.splitlines():
         domain = line.strip().lower()
         if not domain:
@@ -637,9 +687,11 @@ def normalize_domain_list(text: str) -> str:
             domain_validator(domain)
         except ValidationError as exc:
             raise PolicyError(INVALID_DOMAIN.format(domain=domain[:80])) from exc
-        if domain not in domains:
-            domains.append(domain)
-    return "\n".join(domains)
+        domains[domain] = None
+    normalized = "\n".join(domains)
+    if len(normalized) > MAX_COLLABORATION_DOMAINS_LENGTH:
+        raise PolicyError(DOMAIN_LIST_TOO_LONG)
+    return normalized
 
 
 def update_tenant_settings(*, tenant: Tenant, actor: Actor, **changes: object) -> Tenant:
