@@ -9,6 +9,14 @@ os.environ.setdefault("ACCESSPORTAL_TASKS", "immediate")
 from accessportal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file rather than shared-cache memory: threads in the concurrency tests then wait for
+    # SQLite's lock (busy timeout, IMMEDIATE transactions) instead of failing with "table is locked".
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"accessportal-test-{os.getpid()}.sqlite3")
+    }
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,294 @@
+"""Bulk invite: a CSV file in the layout of Azure's template, checked in a dry run, then run row by row.
+
+The dry run writes nothing. The real run checks every row again (the file comes back
+from the browser), invites each valid row in its own transaction, so one refused row
+never undoes the others, and ends with the audit event "Bulk invite users - finished (bulk)".
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from directory.audit import Activity, record_event
+from directory.models import Account, DirectoryUser, Group, Tenant
+from directory.services import PolicyError
+from invitations.services import (
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    InvitationError,
+    check_domain_allowed,
+    clean_redirect_url,
+    domain_of,
+    invite_guest,
+    normalize_email,
+)
+
+MAX_FILE_BYTES = 1_048_576
+MAX_ROWS = 1_000
+
+FILE_TOO_LARGE = "The file can be at most 1 MB. Split it into several files."
+FILE_NOT_UTF8 = "The file isn't UTF-8 text. Save it from your spreadsheet as “CSV UTF-8 (comma delimited)”."
+FILE_EMPTY = "The file has no rows to invite."
+FILE_MALFORMED = "Line {line} of the file isn't valid CSV: {error}."
+HEADER_MISSING = (
+    "The file needs the header row of the template, with the column "
+    "“Email address to invite [inviteeEmail] Required”. Download the template and fill it in."
+)
+TOO_MANY_ROWS = "The file can have at most 1,000 rows; this one has {count}."
+ROW_EMAIL_DUPLICATE = "{email} is already on row {row}."
+ROW_SEND_INVALID = "Send invitation message must be yes or no (or true or false), not “{value}”."
+ROW_MESSAGE_TOO_LONG = "The message can be at most 1,000 characters."
+ROW_DISPLAY_NAME_TOO_LONG = "The display name can be at most 256 characters."
+ROW_OWN_DOMAIN = "{domain} is a domain of {organization}; add them as a member instead."
+
+TEMPLATE_VERSION_LINE = "version:v1.0"
+TEMPLATE_HEADER = [
+    "Email address to invite [inviteeEmail] Required",
+    "Display name [displayName]",
+    "Redirection url [inviteRedirectURL]",
+    "Send invitation message (true or false) [sendEmail]",
+    "Customized invitation message [customizedMessageBody]",
+]
+TEMPLATE_EXAMPLE = ["john@fabrikam.com", "John Smith", "https://myapps.microsoft.com", "true", "Welcome to Contoso!"]
+
+# Column keys, recognised by the bracketed name of Azure's template or by a plain heading.
+_COLUMN_ALIASES = {
+    "email": {"inviteeemail", "email", "email address", "email address to invite"},
+    "display_name": {"displayname", "display name", "name"},
+    "redirect_url": {"inviteredirecturl", "redirect url", "redirection url"},
+    "send_message": {"sendemail", "send invitation message", "send message", "send invitation message (true or false)"},
+    "message": {"customizedmessagebody", "message", "customized invitation message", "personal message"},
+}
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+class BulkFileError(PolicyError):
+    """The file as a whole can't be read; nothing in it is invited."""
+
+
+@dataclass
+class BulkRow:
+    number: int  # the row's line in the file, as a spreadsheet shows it
+    email: str
+    display_name: str = ""
+    redirect_url: str = ""
+    send_message: bool = True
+    message: str = ""
+    errors: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class BulkOutcome:
+    row: BulkRow
+    status: str  # "invited", "resent", "added", "not-emailed", "failed", "skipped"
+    detail: str = ""
+
+
+@dataclass
+class BulkResult:
+    outcomes: list[BulkOutcome]
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status in statuses)
+
+    @property
+    def succeeded(self) -> int:
+        return self.count("invited", "resent", "added", "not-emailed")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed", "skipped")
+
+
+def template_csv() -> str:
+    """The downloadable template: a version line, the header row and one example row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([TEMPLATE_VERSION_LINE])
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return buffer.getvalue()
+
+
+def decode_upload(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise BulkFileError(FILE_TOO_LARGE)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkFileError(FILE_NOT_UTF8) from exc
+    if "\x00" in text:
+        raise BulkFileError(FILE_NOT_UTF8)
+    return text
+
+
+def _column_key(heading: str) -> str | None:
+    heading = heading.strip().lower()
+    if "[" in heading and "]" in heading:
+        heading = heading[heading.index("[") + 1 : heading.index("]")].strip()
+    else:
+        heading = heading.removesuffix("required").strip()
+    for key, aliases in _COLUMN_ALIASES.items():
+        if heading in aliases:
+            return key
+    return None
+
+
+def _read_rows(text: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise BulkFileError(FILE_MALFORMED.format(line=reader.line_num, error=str(exc).rstrip("."))) from exc
+    return rows
+
+
+def _parse_send(value: str) -> bool | None:
+    value = value.strip().lower()
+    if not value or value in _YES:
+        return True
+    if value in _NO:
+        return False
+    return None
+
+
+def parse_bulk_csv(*, text: str, tenant: Tenant) -> list[BulkRow]:
+    """Read and check every row against the tenant's rules; writes nothing. Raises BulkFileError."""
+    if len(text) > MAX_FILE_BYTES:
+        raise BulkFileError(FILE_TOO_LARGE)
+    if "\x00" in text:
+        raise BulkFileError(FILE_NOT_UTF8)
+    rows = [(line, cells) for line, cells in _read_rows(text) if any(cell.strip() for cell in cells)]
+    if rows and rows[0][1][0].strip().lower().startswith("version:"):
+        rows = rows[1:]
+    if not rows:
+        raise BulkFileError(FILE_EMPTY)
+    columns = {index: _column_key(heading) for index, heading in enumerate(rows[0][1])}
+    if "email" not in columns.values():
+        raise BulkFileError(HEADER_MISSING)
+    data_rows = rows[1:]
+    if not data_rows:
+        raise BulkFileError(FILE_EMPTY)
+    if len(data_rows) > MAX_ROWS:
+        raise BulkFileError(TOO_MANY_ROWS.format(count=len(data_rows)))
+
+    existing = {
+        mail.lower(): user_type
+        for mail, user_type in DirectoryUser.objects.filter(tenant=tenant).values_list("mail", "user_type")
+    }
+    seen: dict[str, int] = {}
+    parsed = []
+    for line, cells in data_rows:
+        values = {key: cells[index] for index, key in columns.items() if key and index < len(cells)}
+        parsed.append(_check_row(line, values, tenant=tenant, seen=seen, existing=existing))
+    return parsed
+
+
+def _check_row(line: int, values: dict[str, str], *, tenant: Tenant, seen: dict, existing: dict) -> BulkRow:
+    raw_email = values.get("email", "")
+    row = BulkRow(number=line, email=raw_email.strip()[:MAX_DISPLAY_NAME_LENGTH])
+    try:
+        row.email = normalize_email(raw_email)
+    except InvitationError as exc:
+        row.errors.append(exc.message)
+    display_name = values.get("display_name", "").strip()
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        row.errors.append(ROW_DISPLAY_NAME_TOO_LONG)
+    elif "\n" in display_name or "\r" in display_name:
+        row.errors.append("The display name can't contain line breaks.")
+    else:
+        row.display_name = display_name
+    try:
+        row.redirect_url = clean_redirect_url(values.get("redirect_url", ""))
+    except InvitationError as exc:
+        row.errors.append(exc.message)
+    send = _parse_send(values.get("send_message", ""))
+    if send is None:
+        row.errors.append(ROW_SEND_INVALID.format(value=values.get("send_message", "").strip()[:20]))
+    else:
+        row.send_message = send
+    message = values.get("message", "").replace("\r\n", "\n").strip()
+    if len(message) > MAX_MESSAGE_LENGTH:
+        row.errors.append(ROW_MESSAGE_TOO_LONG)
+    else:
+        row.message = message.replace("\x00", "")
+    if row.errors:
+        return row
+
+    if row.email in seen:
+        row.errors.append(ROW_EMAIL_DUPLICATE.format(email=row.email, row=seen[row.email]))
+        return row
+    seen[row.email] = line
+    user_type = existing.get(row.email)
+    if user_type is not None:
+        row.note = "Already in the directory." if user_type == DirectoryUser.UserType.GUEST else "A member already."
+        return row
+    domain = domain_of(row.email)
+    if domain in tenant.all_domains:
+        row.errors.append(ROW_OWN_DOMAIN.format(domain=domain, organization=tenant.display_name))
+        return row
+    try:
+        check_domain_allowed(tenant=tenant, email=row.email)
+    except InvitationError as exc:
+        row.errors.append(exc.message)
+    return row
+
+
+def run_bulk_invite(
+    *, tenant: Tenant, inviter: DirectoryUser | Account, rows: list[BulkRow], group: Group | None = None
+) -> BulkResult:
+    """Invite each valid row in its own transaction; audits "Bulk invite users - finished (bulk)" at the end."""
+    outcomes = []
+    for row in rows:
+        if not row.valid:
+            outcomes.append(BulkOutcome(row, "skipped", " ".join(row.errors)))
+            continue
+        try:
+            result = invite_guest(
+                tenant=tenant,
+                inviter=inviter,
+                email=row.email,
+                group=group,
+                display_name=row.display_name,
+                message=row.message,
+                redirect_url=row.redirect_url,
+                send_invitation_message=row.send_message,
+            )
+        except PolicyError as exc:
+            outcomes.append(BulkOutcome(row, "failed", " ".join(exc.messages)))
+            continue
+        if result.invitation is None:
+            outcomes.append(BulkOutcome(row, "added", "Already in the directory: only the group membership changed."))
+        elif row.send_message and not result.email_sent:
+            outcomes.append(
+                BulkOutcome(row, "not-emailed", "The address blocked invitations: share the link another way.")
+            )
+        elif not result.created:
+            outcomes.append(BulkOutcome(row, "resent", "Invitation sent again."))
+        else:
+            outcomes.append(BulkOutcome(row, "invited", "Invitation sent." if row.send_message else "Guest created."))
+    result = BulkResult(outcomes)
+    with transaction.atomic():
+        record_event(
+            tenant=tenant,
+            activity=Activity.BULK_INVITE_FINISHED,
+            actor=inviter,
+            target=tenant,
+            details={
+                "total": len(outcomes),
+                "succeeded": result.succeeded,
+                "failed": result.failed,
+                "group": group.display_name if group else "",
+            },
+        )
+    return result

@@ -1,0 +1,661 @@
+"""Inviting guests: invite, resend, reset redemption, revoke, block.
+
+Every service validates its input first, then runs one transaction that locks the
+tenant row, so two invitations of one address (from two tabs or two app servers)
+create one guest. The invitation email is written to the outbox in that same
+transaction and delivered after commit.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from directory.audit import Activity, Actor, record_event
+from directory.models import (
+    Account,
+    DirectoryRoleAssignment,
+    DirectoryUser,
+    Group,
+    Tenant,
+)
+from directory.services import (
+    GUEST_DYNAMIC_GROUP,
+    GUEST_SYNCED_GROUP,
+    OTHER_TENANT,
+    PolicyError,
+    add_group_member,
+    guest_user_principal_name,
+)
+from invitations.models import MAX_MESSAGE_LENGTH, BlockedAddress, Invitation, OutboundEmail
+from invitations.outbox import queue_email
+from invitations.tickets import block_link_token, new_ticket
+
+
+class InvitationError(PolicyError):
+    """An invitation the policy refuses; the message is shown to the inviter as is."""
+
+
+MAX_EMAIL_LENGTH = 254
+MAX_DISPLAY_NAME_LENGTH = 256
+MAX_REDIRECT_URL_LENGTH = 2048
+
+EMAIL_REQUIRED = "Enter the email address of the person to invite."
+EMAIL_TOO_LONG = "An email address can be at most 254 characters."
+EMAIL_WITH_NAME = "Enter only the email address, without a name or angle brackets (for example name@fabrikam.com)."
+EMAIL_LINE_BREAK = "An email address can't contain line breaks."
+EMAIL_INVALID = "{email} is not a valid email address. Enter an address such as name@fabrikam.com."
+DISPLAY_NAME_TOO_LONG = "The display name can be at most 256 characters."
+DISPLAY_NAME_LINE_BREAK = "The display name can't contain line breaks."
+MESSAGE_TOO_LONG = "The personal message can be at most 1,000 characters."
+REDIRECT_URL_TOO_LONG = "The redirect URL can be at most 2,048 characters."
+REDIRECT_URL_INVALID = "The redirect URL must be an http:// or https:// address, or a path on this site such as /apps/."
+LANGUAGE_INVALID = "Choose a message language such as en-US."
+INVITES_DISABLED = "Your organization doesn't allow anyone to invite guest users."
+ADMINS_AND_GUEST_INVITERS_ONLY = (
+    "Only Global Administrators, User Administrators and Guest Inviters can invite guest users in {organization}."
+)
+MEMBERS_AND_ADMINS_ONLY = "Only members and administrators can invite guest users in {organization}."
+NOT_IN_ORGANIZATION = "You aren't a user in {organization}, so you can't invite guests to it."
+DOMAIN_BLOCKED = "Invitations to {domain} are blocked by your organization's invitation policy."
+OWN_DOMAIN = "{domain} is a domain of {organization}; add them as a member instead."
+ALREADY_ACCEPTED = "{name} has already accepted the invitation."
+NOT_PENDING = "Only a pending invitation can be {action}."
+RESET_NOT_ALLOWED = (
+    "Only a Global Administrator, User Administrator or Helpdesk Administrator can reset a guest's invitation status."
+)
+RESET_NOT_A_GUEST = "{name} is not a guest user, so there is no invitation status to reset."
+MAIL_IN_USE = "{email} is already used by another user in {organization}."
+
+_email_validator = EmailValidator()
+_url_validator = URLValidator(schemes=["http", "https"])
+_language_pattern = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+
+INVITER_ROLES = {
+    DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR,
+    DirectoryRoleAssignment.Role.USER_ADMINISTRATOR,
+    DirectoryRoleAssignment.Role.GUEST_INVITER,
+}
+RESET_ROLES = {
+    DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR,
+    DirectoryRoleAssignment.Role.USER_ADMINISTRATOR,
+    DirectoryRoleAssignment.Role.HELPDESK_ADMINISTRATOR,
+}
+
+
+@dataclass
+class InviteResult:
+    user: DirectoryUser
+    invitation: Invitation | None
+    created: bool
+    email_sent: bool
+    already_accepted: bool
+    # Graph's inviteRedeemUrl: shown to the inviter once, to share by other means when no email went out.
+    invite_redeem_url: str = ""
+
+
+@dataclass(frozen=True)
+class _Inviter:
+    name: str
+    email: str
+    actor: Actor
+    directory_user: DirectoryUser | None
+    is_admin: bool
+
+
+# Validation ------------------------------------------------------------------
+
+
+def normalize_email(email: str) -> str:
+    """Trim, lower-case and check an address by the real product's rules; raises InvitationError."""
+    email = email.strip()
+    if not email:
+        raise InvitationError(EMAIL_REQUIRED)
+    if "\r" in email or "\n" in email:
+        raise InvitationError(EMAIL_LINE_BREAK)
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvitationError(EMAIL_TOO_LONG)
+    if "<" in email or ">" in email or '"' in email:
+        raise InvitationError(EMAIL_WITH_NAME)
+    email = email.lower()
+    try:
+        _email_validator(email)
+    except ValidationError as exc:
+        raise InvitationError(EMAIL_INVALID.format(email=email)) from exc
+    return email
+
+
+def domain_of(email: str) -> str:
+    return email.rsplit("@", 1)[1].lower()
+
+
+def _clean_text(value: str, *, max_length: int, too_long: str, line_break: str | None = None) -> str:
+    value = value.replace("\x00", "").strip()
+    if len(value) > max_length:
+        raise InvitationError(too_long)
+    if line_break and ("\r" in value or "\n" in value):
+        raise InvitationError(line_break)
+    return value
+
+
+def _clean_message(message: str) -> str:
+    # Normalise line endings so the length limit counts what the guest reads.
+    message = message.replace("\r\n", "\n").replace("\r", "\n")
+    return _clean_text(message, max_length=MAX_MESSAGE_LENGTH, too_long=MESSAGE_TOO_LONG)
+
+
+def clean_redirect_url(url: str) -> str:
+    """An absolute http(s) URL or a local path; empty means My Apps of the inviting organization."""
+    url = url.replace("\x00", "").strip()
+    if not url:
+        return ""
+    if len(url) > MAX_REDIRECT_URL_LENGTH:
+        raise InvitationError(REDIRECT_URL_TOO_LONG)
+    if any(ch.isspace() for ch in url) or "\\" in url:
+        raise InvitationError(REDIRECT_URL_INVALID)
+    if url.startswith("/"):
+        if url.startswith("//"):
+            raise InvitationError(REDIRECT_URL_INVALID)
+        return url
+    try:
+        _url_validator(url)
+    except ValidationError as exc:
+        raise InvitationError(REDIRECT_URL_INVALID) from exc
+    return url
+
+
+def _clean_language(language: str) -> str:
+    language = language.strip() or "en-US"
+    if not _language_pattern.match(language):
+        raise InvitationError(LANGUAGE_INVALID)
+    return language
+
+
+# Policy ----------------------------------------------------------------------
+
+
+def _resolve_inviter(*, tenant: Tenant, inviter: DirectoryUser | Account) -> _Inviter:
+    if isinstance(inviter, Account):
+        if inviter.is_superuser:
+            return _Inviter(
+                name=inviter.get_full_name(), email=inviter.email, actor=inviter, directory_user=None, is_admin=True
+            )
+        user = DirectoryUser.objects.filter(tenant=tenant, account=inviter).first()
+        if user is None:
+            raise InvitationError(NOT_IN_ORGANIZATION.format(organization=tenant.display_name))
+        inviter = user
+    if inviter.tenant_id != tenant.pk:
+        raise InvitationError(OTHER_TENANT.format(name=inviter.display_name))
+    roles = set(inviter.role_assignments.values_list("role", flat=True))
+    return _Inviter(
+        name=inviter.display_name,
+        email=inviter.mail,
+        actor=inviter,
+        directory_user=inviter,
+        is_admin=bool(roles & INVITER_ROLES),
+    )
+
+
+def check_can_invite(*, tenant: Tenant, inviter: _Inviter) -> None:
+    """The tenant's guest invite setting (allowInvitesFrom) against the inviter."""
+    policy = tenant.allow_invites_from
+    if policy == Tenant.AllowInvitesFrom.EVERYONE:
+        return
+    if policy == Tenant.AllowInvitesFrom.NONE:
+        raise InvitationError(INVITES_DISABLED)
+    if inviter.is_admin:
+        return
+    if policy == Tenant.AllowInvitesFrom.ADMINS_AND_GUEST_INVITERS:
+        raise InvitationError(ADMINS_AND_GUEST_INVITERS_ONLY.format(organization=tenant.display_name))
+    user = inviter.directory_user
+    is_member = user is not None and not user.is_guest
+    guest_with_member_access = (
+        user is not None and user.is_guest and tenant.guest_user_role_id == Tenant.GuestUserAccess.SAME_AS_MEMBERS
+    )
+    if not (is_member or guest_with_member_access):
+        raise InvitationError(MEMBERS_AND_ADMINS_ONLY.format(organization=tenant.display_name))
+
+
+def check_inviter_allowed(*, tenant: Tenant, inviter: DirectoryUser | Account) -> None:
+    """Refuse early (for a form or a bulk dry run) when this inviter may not invite guests at all."""
+    check_can_invite(tenant=tenant, inviter=_resolve_inviter(tenant=tenant, inviter=inviter))
+
+
+def check_domain_allowed(*, tenant: Tenant, email: str) -> None:
+    """Collaboration restrictions: an exact, case-insensitive domain match against the list."""
+    domain = domain_of(email)
+    mode = tenant.collaboration_restriction
+    listed = domain in tenant.collaboration_domain_list
+    if (mode == Tenant.CollaborationRestriction.DENY_LISTED and listed) or (
+        mode == Tenant.CollaborationRestriction.ALLOW_LISTED and not listed
+    ):
+        raise InvitationError(DOMAIN_BLOCKED.format(domain=domain))
+
+
+def _check_not_own_domain(*, tenant: Tenant, email: str) -> None:
+    domain = domain_of(email)
+    if domain in tenant.all_domains:
+        raise InvitationError(OWN_DOMAIN.format(domain=domain, organization=tenant.display_name))
+
+
+def check_group_takes_guests(*, tenant: Tenant, group: Group | None) -> None:
+    if group is None:
+        return
+    if group.tenant_id != tenant.pk:
+        raise InvitationError(OTHER_TENANT.format(name=group.display_name))
+    if group.is_dynamic:
+        raise InvitationError(GUEST_DYNAMIC_GROUP)
+    if group.on_premises_sync_enabled:
+        raise InvitationError(GUEST_SYNCED_GROUP)
+
+
+def is_blocked(email: str) -> bool:
+    return BlockedAddress.objects.filter(email__iexact=email).exists()
+
+
+# Links -----------------------------------------------------------------------
+
+
+def redeem_url(plain_ticket: str) -> str:
+    try:
+        path = reverse("invitations:redeem", args=[plain_ticket])
+    except NoReverseMatch:
+        path = f"/invitations/redeem/{plain_ticket}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def block_url(email: str) -> str:
+    try:
+        path = reverse("invitations:block", args=[block_link_token(email)])
+    except NoReverseMatch:
+        path = f"/invitations/block/{block_link_token(email)}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def my_apps_url(tenant: Tenant) -> str:
+    return f"{settings.SITE_URL}{reverse('portal:my-apps')}?{urlencode({'tenantid': str(tenant.pk)})}"
+
+
+def shown_redirect_url(invitation: Invitation) -> str:
+    url = invitation.invite_redirect_url
+    if not url:
+        return my_apps_url(invitation.tenant)
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def invitation_subject(inviter_name: str) -> str:
+    # The inviter's name comes from the directory; collapse any line breaks an admin typed into it.
+    name = " ".join(inviter_name.split())
+    return f"{name} invited you to access applications within their organization"
+
+
+# The shared core -------------------------------------------------------------
+
+
+def _add_to_group(*, group: Group | None, user: DirectoryUser, actor: Actor) -> None:
+    if group is not None and not group.member_links.filter(user=user).exists():
+        add_group_member(group=group, user=user, actor=actor)
+
+
+def _issue_invitation(
+    *,
+    tenant: Tenant,
+    user: DirectoryUser,
+    inviter: _Inviter,
+    redirect_url: str,
+    message: str,
+    message_language: str,
+    send_invitation_message: bool,
+    previous: Invitation | None = None,
+    reset_redemption: bool = False,
+) -> tuple[Invitation, bool, str]:
+    """Revoke the previous pending invitation, create a new one and email it unless blocked.
+
+    Runs inside the caller's transaction. Returns (invitation, email_sent, redeem URL).
+    """
+    now = timezone.now()
+    send_count = 0
+    if previous is not None:
+        send_count = previous.send_count
+        previous.status = Invitation.Status.REVOKED
+        previous.revoked_date_time = now
+        previous.save(update_fields=["status", "revoked_date_time"])
+    plain, ticket_hash = new_ticket()
+    lifetime = tenant.invitation_link_lifetime_days
+    invitation = Invitation(
+        tenant=tenant,
+        invited_user=user,
+        invited_user_email_address=user.mail,
+        invited_user_display_name=user.display_name,
+        invited_by=inviter.directory_user,
+        inviter_name=inviter.name[:256],
+        inviter_email=inviter.email,
+        invite_redirect_url=redirect_url,
+        customized_message_body=message,
+        message_language=message_language,
+        send_invitation_message=send_invitation_message,
+        ticket_hash=ticket_hash,
+        reset_redemption=reset_redemption,
+        created_date_time=now,
+        send_count=send_count,
+        expires_date_time=now + timedelta(days=lifetime) if lifetime else None,
+    )
+    invitation.full_clean()
+    invitation.save()
+    url = redeem_url(plain)
+    email_sent = False
+    if send_invitation_message:
+        if is_blocked(user.mail):
+            record_event(
+                tenant=tenant,
+                activity=Activity.EMAIL_NOT_SENT_UNSUBSCRIBED,
+                actor=inviter.actor,
+                target=user,
+                details={"invitedUserEmailAddress": user.mail, "invitationId": str(invitation.pk)},
+            )
+        else:
+            queue_email(
+                to=user.mail,
+                subject=invitation_subject(inviter.name),
+                template="invitation",
+                context={
+                    "inviter_name": inviter.name,
+                    "inviter_email": inviter.email,
+                    "organization": tenant.display_name,
+                    "organization_domain": tenant.primary_domain,
+                    "message": message,
+                    "accept_url": url,
+                    "redirect_url": shown_redirect_url(invitation),
+                    "block_url": block_url(user.mail),
+                    "privacy_statement_url": tenant.privacy_statement_url,
+                },
+                kind=OutboundEmail.Kind.INVITATION,
+                tenant=tenant,
+                reply_to=inviter.email,
+                invitation=invitation,
+            )
+            invitation.send_count += 1
+            invitation.last_sent_date_time = now
+            invitation.save(update_fields=["send_count", "last_sent_date_time"])
+            email_sent = True
+    return invitation, email_sent, url
+
+
+def _pending_invitation(user: DirectoryUser) -> Invitation | None:
+    return (
+        Invitation.objects.select_for_update()
+        .filter(invited_user=user, status=Invitation.Status.PENDING_ACCEPTANCE)
+        .first()
+    )
+
+
+def _lock_tenant(tenant: Tenant) -> Tenant:
+    return Tenant.objects.select_for_update().get(pk=tenant.pk)
+
+
+# Services --------------------------------------------------------------------
+
+
+def invite_guest(
+    *,
+    tenant: Tenant,
+    inviter: DirectoryUser | Account,
+    email: str,
+    group: Group | None = None,
+    display_name: str = "",
+    message: str = "",
+    redirect_url: str = "",
+    message_language: str = "en-US",
+    send_invitation_message: bool = True,
+) -> InviteResult:
+    """Invite a guest by email, or add an existing user of that address to the group.
+
+    Creates the guest (PendingAcceptance), the group membership and the invitation in one
+    transaction under the tenant lock; the email is queued in it and sent after commit.
+    A pending guest gets a fresh invitation (the old link dies); an accepted guest or a
+    member only gets the membership.
+    """
+    email = normalize_email(email)
+    display_name = _clean_text(
+        display_name,
+        max_length=MAX_DISPLAY_NAME_LENGTH,
+        too_long=DISPLAY_NAME_TOO_LONG,
+        line_break=DISPLAY_NAME_LINE_BREAK,
+    )
+    message = _clean_message(message)
+    redirect_url = clean_redirect_url(redirect_url)
+    message_language = _clean_language(message_language)
+    resolved = _resolve_inviter(tenant=tenant, inviter=inviter)
+
+    with transaction.atomic():
+        tenant = _lock_tenant(tenant)
+        if group is not None:
+            group = Group.objects.get(pk=group.pk)
+        user = DirectoryUser.objects.filter(tenant=tenant, mail__iexact=email).first()
+
+        if user is not None and not user.is_pending:
+            # A member or an accepted guest: membership only, no invitation.
+            _add_to_group(group=group, user=user, actor=resolved.actor)
+            return InviteResult(
+                user=user, invitation=None, created=False, email_sent=False, already_accepted=user.is_guest
+            )
+
+        check_can_invite(tenant=tenant, inviter=resolved)
+        check_domain_allowed(tenant=tenant, email=email)
+        created = user is None
+        if created:
+            _check_not_own_domain(tenant=tenant, email=email)
+            check_group_takes_guests(tenant=tenant, group=group)
+            user = _create_guest(tenant=tenant, email=email, display_name=display_name, inviter=resolved)
+        _add_to_group(group=group, user=user, actor=resolved.actor)
+        previous = _pending_invitation(user)
+        invitation, email_sent, url = _issue_invitation(
+            tenant=tenant,
+            user=user,
+            inviter=resolved,
+            redirect_url=redirect_url or (previous.invite_redirect_url if previous else ""),
+            message=message,
+            message_language=message_language,
+            send_invitation_message=send_invitation_message,
+            previous=previous,
+        )
+        record_event(
+            tenant=tenant,
+            activity=Activity.INVITE_EXTERNAL_USER,
+            actor=resolved.actor,
+            target=user,
+            details={
+                "invitedUserEmailAddress": email,
+                "invitationId": str(invitation.pk),
+                "inviteRedirectUrl": invitation.invite_redirect_url,
+                "sendInvitationMessage": send_invitation_message,
+                "resend": previous is not None,
+                "group": group.display_name if group else "",
+            },
+        )
+    return InviteResult(
+        user=user,
+        invitation=invitation,
+        created=created,
+        email_sent=email_sent,
+        already_accepted=False,
+        invite_redeem_url=url,
+    )
+
+
+def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _Inviter) -> DirectoryUser:
+    now = timezone.now()
+    user = DirectoryUser(
+        tenant=tenant,
+        display_name=display_name or email.split("@", 1)[0],
+        mail=email,
+        user_principal_name=guest_user_principal_name(mail=email, tenant=tenant),
+        user_type=DirectoryUser.UserType.GUEST,
+        creation_type=DirectoryUser.CreationType.INVITATION,
+        external_user_state=DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE,
+        external_user_state_change_date_time=now,
+        invited_by=inviter.directory_user,
+    )
+    user.full_clean()
+    user.save()
+    return user
+
+
+def resend_invitation(*, invitation: Invitation, actor: DirectoryUser | Account) -> InviteResult:
+    """**Resend invitation**: a new ticket and email for a pending invitation; the old link dies."""
+    with transaction.atomic():
+        tenant = _lock_tenant(invitation.tenant)
+        resolved = _resolve_inviter(tenant=tenant, inviter=actor)
+        invitation = Invitation.objects.select_for_update().select_related("invited_user").get(pk=invitation.pk)
+        user = invitation.invited_user
+        if not user.is_pending:
+            raise InvitationError(ALREADY_ACCEPTED.format(name=user.display_name))
+        if invitation.status != Invitation.Status.PENDING_ACCEPTANCE:
+            raise InvitationError(NOT_PENDING.format(action="resent"))
+        check_can_invite(tenant=tenant, inviter=resolved)
+        check_domain_allowed(tenant=tenant, email=user.mail)
+        new, email_sent, url = _issue_invitation(
+            tenant=tenant,
+            user=user,
+            inviter=resolved,
+            redirect_url=invitation.invite_redirect_url,
+            message=invitation.customized_message_body,
+            message_language=invitation.message_language,
+            send_invitation_message=True,
+            previous=invitation,
+            reset_redemption=invitation.reset_redemption,
+        )
+        record_event(
+            tenant=tenant,
+            activity=Activity.INVITE_EXTERNAL_USER,
+            actor=resolved.actor,
+            target=user,
+            details={"invitedUserEmailAddress": user.mail, "invitationId": str(new.pk), "resend": True},
+        )
+    return InviteResult(
+        user=user, invitation=new, created=False, email_sent=email_sent, already_accepted=False, invite_redeem_url=url
+    )
+
+
+def _check_can_reset(*, tenant: Tenant, actor: DirectoryUser | Account) -> None:
+    if isinstance(actor, Account):
+        if actor.is_superuser:
+            return
+        actor = DirectoryUser.objects.filter(tenant=tenant, account=actor).first()
+        if actor is None:
+            raise InvitationError(RESET_NOT_ALLOWED)
+    if actor.tenant_id != tenant.pk or not actor.role_assignments.filter(role__in=RESET_ROLES).exists():
+        raise InvitationError(RESET_NOT_ALLOWED)
+
+
+def reset_redemption(
+    *,
+    user: DirectoryUser,
+    actor: DirectoryUser | Account,
+    email: str = "",
+    redirect_url: str = "",
+    send_invitation_message: bool = True,
+) -> InviteResult:
+    """**Reset invitation status**: unlink the guest's account and invite again.
+
+    Keeps the object id, memberships and app assignments; the next redemption may bind
+    whoever proves the (optionally new) address. Audits "Invite external user with reset
+    invitation status".
+    """
+    new_email = normalize_email(email) if email.strip() else ""
+    redirect_url = clean_redirect_url(redirect_url)
+    with transaction.atomic():
+        tenant = _lock_tenant(user.tenant)
+        _check_can_reset(tenant=tenant, actor=actor)
+        user = DirectoryUser.objects.select_for_update().get(pk=user.pk)
+        if not user.is_guest:
+            raise InvitationError(RESET_NOT_A_GUEST.format(name=user.display_name))
+        resolved = _resolve_inviter(tenant=tenant, inviter=actor)
+        if new_email and new_email != user.mail:
+            check_domain_allowed(tenant=tenant, email=new_email)
+            _check_not_own_domain(tenant=tenant, email=new_email)
+            if DirectoryUser.objects.filter(tenant=tenant, mail__iexact=new_email).exclude(pk=user.pk).exists():
+                raise InvitationError(MAIL_IN_USE.format(email=new_email, organization=tenant.display_name))
+            user.mail = new_email
+        previous_account = user.account
+        user.account = None
+        user.external_user_state = DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE
+        user.external_user_state_change_date_time = timezone.now()
+        user.creation_type = DirectoryUser.CreationType.INVITATION
+        user.full_clean()
+        user.save()
+        previous = _pending_invitation(user)
+        last = previous or Invitation.objects.filter(invited_user=user).order_by("-created_date_time").first()
+        invitation, email_sent, url = _issue_invitation(
+            tenant=tenant,
+            user=user,
+            inviter=resolved,
+            redirect_url=redirect_url or (last.invite_redirect_url if last else ""),
+            message=last.customized_message_body if last else "",
+            message_language=last.message_language if last else "en-US",
+            send_invitation_message=send_invitation_message,
+            previous=previous,
+            reset_redemption=True,
+        )
+        record_event(
+            tenant=tenant,
+            activity=Activity.INVITE_EXTERNAL_USER_RESET,
+            actor=resolved.actor,
+            target=user,
+            details={
+                "invitedUserEmailAddress": user.mail,
+                "invitationId": str(invitation.pk),
+                "previousAccount": previous_account.email if previous_account else "",
+                "resetRedemption": True,
+            },
+        )
+    return InviteResult(
+        user=user,
+        invitation=invitation,
+        created=False,
+        email_sent=email_sent,
+        already_accepted=False,
+        invite_redeem_url=url,
+    )
+
+
+def revoke_invitation(*, invitation: Invitation, actor: DirectoryUser | Account) -> Invitation:
+    """Revoke a pending invitation: its link stops working. The guest user stays."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("tenant", "invited_user").get(pk=invitation.pk)
+        )
+        if invitation.status != Invitation.Status.PENDING_ACCEPTANCE:
+            raise InvitationError(NOT_PENDING.format(action="revoked"))
+        invitation.status = Invitation.Status.REVOKED
+        invitation.revoked_date_time = timezone.now()
+        invitation.save(update_fields=["status", "revoked_date_time"])
+        record_event(
+            tenant=invitation.tenant,
+            activity=Activity.REVOKE_EXTERNAL_USER_INVITE,
+            actor=actor,
+            target=invitation.invited_user,
+            details={
+                "invitedUserEmailAddress": invitation.invited_user_email_address,
+                "invitationId": str(invitation.pk),
+            },
+        )
+    return invitation
+
+
+def block_future_invitations(*, email: str) -> BlockedAddress:
+    """**Block future invitations**: no invitation email goes to this address again."""
+    email = normalize_email(email)
+    try:
+        with transaction.atomic():
+            blocked, _ = BlockedAddress.objects.get_or_create(email=email)
+    except IntegrityError:  # a concurrent click won the race
+        blocked = BlockedAddress.objects.get(email__iexact=email)
+    return blocked

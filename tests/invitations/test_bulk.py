@@ -1,0 +1,195 @@
+import csv
+import io
+
+import pytest
+
+from directory.audit import Activity
+from directory.models import AuditEvent, DirectoryUser, GroupMember, Tenant
+from invitations import bulk
+from invitations.bulk import BulkFileError, decode_upload, parse_bulk_csv, run_bulk_invite, template_csv
+from invitations.models import Invitation, OutboundEmail
+from tests.factories import AccountFactory, BlockedAddressFactory, DirectoryUserFactory, GroupFactory
+
+HEADER = bulk.TEMPLATE_HEADER
+
+
+def make_csv(*rows: list[str], header: list[str] = HEADER, version: bool = True) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if version:
+        writer.writerow([bulk.TEMPLATE_VERSION_LINE])
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def superuser(db):
+    return AccountFactory(is_staff=True, is_superuser=True)
+
+
+def test_the_downloadable_template_parses_as_one_valid_row(tenant):
+    [row] = parse_bulk_csv(text=template_csv(), tenant=tenant)
+
+    assert row.valid
+    assert row.email == "john@fabrikam.com"
+    assert row.display_name == "John Smith"
+    assert row.send_message is True
+
+
+def test_dry_run_reports_every_row_error_and_writes_nothing(tenant):
+    Tenant.objects.filter(pk=tenant.pk).update(
+        collaboration_restriction="denyListed", collaboration_domains="evil.example"
+    )
+    tenant.refresh_from_db()
+    text = make_csv(
+        ["ok@fabrikam.com", "OK", "", "yes", "Hi"],
+        ["not-an-email", "", "", "yes", ""],
+        ["someone@evil.example", "", "", "yes", ""],
+        ["OK@fabrikam.com", "", "", "no", ""],
+        ["bad.send@fabrikam.com", "", "", "maybe", ""],
+        ["long@fabrikam.com", "", "", "yes", "x" * 1_001],
+        ["redirect@fabrikam.com", "", "javascript:alert(1)", "yes", ""],
+        [f"member@{tenant.verified_domain_list[0]}", "", "", "yes", ""],
+    )
+
+    rows = parse_bulk_csv(text=text, tenant=tenant)
+
+    assert [row.number for row in rows] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert rows[0].valid
+    assert "not a valid email address" in rows[1].errors[0]
+    assert rows[2].errors == ["Invitations to evil.example are blocked by your organization's invitation policy."]
+    assert rows[3].errors == [bulk.ROW_EMAIL_DUPLICATE.format(email="ok@fabrikam.com", row=3)]
+    assert rows[4].errors == [bulk.ROW_SEND_INVALID.format(value="maybe")]
+    assert rows[5].errors == [bulk.ROW_MESSAGE_TOO_LONG]
+    assert "redirect URL" in rows[6].errors[0]
+    assert "add them as a member instead" in rows[7].errors[0]
+    assert not DirectoryUser.objects.filter(user_type=DirectoryUser.UserType.GUEST).exists()
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("TRUE", True), ("No", False), ("0", False), ("", True), ("y", True)])
+def test_send_message_column_accepts_yes_no_and_true_false(tenant, value, expected):
+    [row] = parse_bulk_csv(text=make_csv(["a@fabrikam.com", "", "", value, ""]), tenant=tenant)
+
+    assert row.valid and row.send_message is expected
+
+
+def test_columns_are_found_by_heading_in_any_order_and_plain_headings_work(tenant):
+    text = make_csv(["Hi there", "a@fabrikam.com"], header=["Message", "Email"], version=False)
+
+    [row] = parse_bulk_csv(text=text, tenant=tenant)
+
+    assert row.email == "a@fabrikam.com" and row.message == "Hi there"
+
+
+def test_existing_users_are_noted_not_refused(tenant):
+    guest = DirectoryUserFactory(tenant=tenant, guest=True)
+
+    [row] = parse_bulk_csv(text=make_csv([guest.mail.upper(), "", "", "yes", ""]), tenant=tenant)
+
+    assert row.valid and row.note == "Already in the directory."
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xff\xfe\x00e\x00m", bulk.FILE_NOT_UTF8),
+        ("email\n".encode("utf-16"), bulk.FILE_NOT_UTF8),
+        (b"x" * (bulk.MAX_FILE_BYTES + 1), bulk.FILE_TOO_LARGE),
+    ],
+)
+def test_unreadable_uploads_are_refused_with_a_clear_message(data, message):
+    with pytest.raises(BulkFileError) as excinfo:
+        decode_upload(data)
+
+    assert excinfo.value.message == message
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tenant):
+    text = decode_upload(("\ufeff" + make_csv(["a@fabrikam.com", "Zoë", "", "yes", ""])).encode())
+
+    [row] = parse_bulk_csv(text=text, tenant=tenant)
+
+    assert row.display_name == "Zoë"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", bulk.FILE_EMPTY),
+        ("version:v1.0\n", bulk.FILE_EMPTY),
+        (make_csv(), bulk.FILE_EMPTY),
+        ("name,department\nJohn,Sales\n", bulk.HEADER_MISSING),
+    ],
+)
+def test_files_without_rows_or_header_are_refused(tenant, text, message):
+    with pytest.raises(BulkFileError) as excinfo:
+        parse_bulk_csv(text=text, tenant=tenant)
+
+    assert excinfo.value.message == message
+
+
+@pytest.mark.parametrize("bad_line", ['"b@fabrikam.com"x,,,yes,\n', 'c@fabrikam.com,"never closed\n'])
+def test_malformed_csv_is_refused_with_its_line(tenant, bad_line):
+    text = make_csv(["a@fabrikam.com", "", "", "yes", ""]) + bad_line
+
+    with pytest.raises(BulkFileError) as excinfo:
+        parse_bulk_csv(text=text, tenant=tenant)
+
+    assert excinfo.value.message.startswith("Line 4 of the file isn't valid CSV")
+
+
+def test_nul_characters_are_refused(tenant):
+    with pytest.raises(BulkFileError, match="isn't UTF-8 text"):
+        parse_bulk_csv(text=make_csv(["a@fabrikam.com", "A\x00B", "", "yes", ""]), tenant=tenant)
+
+
+def test_too_many_rows_are_refused(tenant):
+    rows = [[f"p{n}@fabrikam.com", "", "", "no", ""] for n in range(bulk.MAX_ROWS + 1)]
+
+    with pytest.raises(BulkFileError, match=bulk.TOO_MANY_ROWS.format(count=bulk.MAX_ROWS + 1)):
+        parse_bulk_csv(text=make_csv(*rows), tenant=tenant)
+
+
+def test_real_run_invites_valid_rows_skips_invalid_ones_and_audits_the_counts(tenant, superuser):
+    group = GroupFactory(tenant=tenant)
+    accepted = DirectoryUserFactory(tenant=tenant, guest=True)
+    BlockedAddressFactory(email="blocked@fabrikam.com")
+    text = make_csv(
+        ["a@fabrikam.com", "A Person", "https://app.example/", "yes", "Welcome"],
+        ["b@fabrikam.com", "", "", "no", ""],
+        ["broken", "", "", "yes", ""],
+        [accepted.mail, "", "", "yes", ""],
+        ["blocked@fabrikam.com", "", "", "yes", ""],
+    )
+    rows = parse_bulk_csv(text=text, tenant=tenant)
+
+    result = run_bulk_invite(tenant=tenant, inviter=superuser, rows=rows, group=group)
+
+    assert [o.status for o in result.outcomes] == ["invited", "invited", "skipped", "added", "not-emailed"]
+    assert result.succeeded == 4 and result.failed == 1
+    assert DirectoryUser.objects.get(mail="a@fabrikam.com").display_name == "A Person"
+    assert GroupMember.objects.filter(group=group).count() == 4
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == ["a@fabrikam.com"]
+    event = AuditEvent.objects.get(activity=Activity.BULK_INVITE_FINISHED)
+    assert event.details["total"] == 5
+    assert event.details["succeeded"] == 4
+    assert event.details["failed"] == 1
+
+
+def test_a_row_refused_at_run_time_does_not_undo_the_others(tenant, superuser):
+    dynamic = GroupFactory(tenant=tenant, dynamic=True)
+    DirectoryUserFactory(tenant=tenant, mail=f"colleague@{tenant.verified_domain_list[0]}")
+    text = make_csv(
+        [f"colleague@{tenant.verified_domain_list[0]}", "", "", "yes", ""],
+        ["new@fabrikam.com", "", "", "yes", ""],
+    )
+    rows = parse_bulk_csv(text=text, tenant=tenant)
+
+    result = run_bulk_invite(tenant=tenant, inviter=superuser, rows=rows, group=dynamic)
+
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert "dynamic group" in result.outcomes[1].detail
+    assert result.failed == 2
+    assert AuditEvent.objects.filter(activity=Activity.BULK_INVITE_FINISHED).count() == 1

@@ -1,0 +1,105 @@
+"""Real SMTP round trips against aiosmtpd on loopback, including a mail server outage."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from invitations.models import OutboundEmail
+from invitations.services import invite_guest
+from invitations.tasks import deliver_due_emails
+from tests.factories import DirectoryUserFactory, TenantFactory
+
+
+@pytest.fixture
+def inviter(db):
+    tenant = TenantFactory(display_name="Contoso", verified_domains="contoso.com")
+    return DirectoryUserFactory(tenant=tenant, display_name="Megan Bowen", mail="megan.bowen@contoso.com")
+
+
+def parts(message) -> dict[str, str]:
+    return {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+
+
+def test_invitation_email_is_delivered_over_smtp(smtp_server, inviter, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = invite_guest(
+            tenant=inviter.tenant,
+            inviter=inviter,
+            email="john@fabrikam.com",
+            message="Hello <script>alert(1)</script>\nSee you soon",
+        )
+
+    [message] = smtp_server.messages
+    # A long subject is folded onto a continuation line; readers drop the leading space.
+    assert message["Subject"].strip() == "Megan Bowen invited you to access applications within their organization"
+    assert message["To"] == "john@fabrikam.com"
+    assert message["Reply-To"] == "megan.bowen@contoso.com"
+    assert message["From"].addresses[0].display_name == "Contoso via Access Portal"
+    body = parts(message)
+    assert set(body) == {"text/plain", "text/html"}
+    assert result.invite_redeem_url in body["text/plain"]
+    assert "Hello <script>alert(1)</script>\nSee you soon" in body["text/plain"]
+    assert "Hello &lt;script&gt;alert(1)&lt;/script&gt;<br>See you soon" in body["text/html"]
+    assert "<script>" not in body["text/html"]
+    assert OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
+
+
+def test_nothing_is_lost_while_the_mail_server_is_down(smtp_server, inviter, django_capture_on_commit_callbacks):
+    smtp_server.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_guest(tenant=inviter.tenant, inviter=inviter, email="john@fabrikam.com")
+
+    email = OutboundEmail.objects.get()
+    assert email.status == OutboundEmail.Status.QUEUED
+    assert email.attempts == 1
+    assert email.last_error
+
+    smtp_server.start()
+    assert deliver_due_emails() == 0  # not due yet: back-off
+    assert deliver_due_emails(now=timezone.now() + timedelta(hours=1)) == 1
+    assert deliver_due_emails(now=timezone.now() + timedelta(days=1)) == 0
+
+    assert len(smtp_server.messages) == 1
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.attempts == 2
+    assert email.last_error == ""
+
+
+# The worker closes database connections between tasks, as in production: a real commit is needed.
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_retries_after_an_outage_and_delivers_once(smtp_server, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tenant = TenantFactory(display_name="Contoso", verified_domains="contoso.com")
+    inviter = DirectoryUserFactory(tenant=tenant, display_name="Megan Bowen", mail="megan.bowen@contoso.com")
+    smtp_server.stop()
+    invite_guest(tenant=tenant, inviter=inviter, email="john@fabrikam.com")
+    assert DBTaskResult.objects.count() == 1
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    email = OutboundEmail.objects.get()
+    assert email.status == OutboundEmail.Status.QUEUED
+    assert email.attempts == 1
+    assert email.last_error
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.run_after == email.next_attempt_date_time
+
+    smtp_server.start()
+    # The back-off has passed.
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    deliver_due_emails(now=timezone.now() + timedelta(days=1))
+
+    assert len(smtp_server.messages) == 1
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.attempts == 2
