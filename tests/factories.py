@@ -16,6 +16,10 @@ from directory.models import (
     GroupOwner,
     Tenant,
 )
+from invitations.models import BlockedAddress, Invitation, OneTimePasscode, OutboundEmail
+from invitations.passcodes import CODE_LIFETIME, hash_code
+from invitations.tickets import hash_ticket
+from portal.models import AppAccessRequest, GroupJoinRequest
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 
@@ -185,3 +189,132 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     initiated_by = "admin@contoso.com"
     target_type = "DirectoryUser"
     target = "Someone"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation of a pending guest. Its plain ticket is `invitation.plain_ticket` (not stored)."""
+
+    class Meta:
+        model = Invitation
+
+    invited_user = factory.SubFactory(DirectoryUserFactory, pending=True)
+    tenant = factory.SelfAttribute("invited_user.tenant")
+    invited_user_email_address = factory.SelfAttribute("invited_user.mail")
+    invited_user_display_name = factory.SelfAttribute("invited_user.display_name")
+    inviter_name = "Megan Bowen"
+    inviter_email = "megan.bowen@contoso.com"
+    plain_ticket = factory.Sequence(lambda n: f"test-ticket-{n}")
+    ticket_hash = factory.LazyAttribute(lambda o: hash_ticket(o.plain_ticket))
+    send_count = 1
+    last_sent_date_time = factory.LazyFunction(timezone.now)
+
+    class Params:
+        revoked = factory.Trait(status=Invitation.Status.REVOKED, revoked_date_time=factory.LazyFunction(timezone.now))
+        completed = factory.Trait(
+            status=Invitation.Status.COMPLETED, redeemed_date_time=factory.LazyFunction(timezone.now)
+        )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        plain = kwargs.pop("plain_ticket")
+        invitation = super()._create(model_class, *args, **kwargs)
+        invitation.plain_ticket = plain
+        return invitation
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        plain = kwargs.pop("plain_ticket")
+        invitation = super()._build(model_class, *args, **kwargs)
+        invitation.plain_ticket = plain
+        return invitation
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboundEmail
+
+    kind = OutboundEmail.Kind.NOTIFICATION
+    to = factory.Sequence(lambda n: f"recipient{n}@partner.example")
+    from_email = "Access Portal <invites@accessportal.localhost>"
+    subject = factory.Sequence(lambda n: f"Notification {n}")
+    body_text = "Hello."
+    body_html = "<p>Hello.</p>"
+
+    class Params:
+        sent = factory.Trait(status=OutboundEmail.Status.SENT, sent_date_time=factory.LazyFunction(timezone.now))
+        failed = factory.Trait(status=OutboundEmail.Status.FAILED, attempts=6, last_error="SMTPServerDisconnected")
+
+
+class BlockedAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BlockedAddress
+
+    email = factory.Sequence(lambda n: f"blocked{n}@partner.example")
+
+
+class GroupJoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupJoinRequest
+
+    group = factory.SubFactory(GroupFactory, approval=True)
+    requester = factory.SubFactory(DirectoryUserFactory, tenant=factory.SelfAttribute("..group.tenant"))
+    justification = "I work on this project."
+
+    class Params:
+        approved = factory.Trait(
+            status=GroupJoinRequest.Status.APPROVED, decided_date_time=factory.LazyFunction(timezone.now)
+        )
+        denied = factory.Trait(
+            status=GroupJoinRequest.Status.DENIED, decided_date_time=factory.LazyFunction(timezone.now)
+        )
+        cancelled = factory.Trait(
+            status=GroupJoinRequest.Status.CANCELLED, decided_date_time=factory.LazyFunction(timezone.now)
+        )
+
+
+class AppAccessRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request for a self-service app that needs approval; pass approvers=[...] to the application."""
+
+    class Meta:
+        model = AppAccessRequest
+
+    application = factory.SubFactory(
+        ApplicationFactory,
+        self_service_enabled=True,
+        self_service_approval_required=True,
+        self_service_group=factory.SubFactory(GroupFactory, tenant=factory.SelfAttribute("..tenant")),
+    )
+    requester = factory.SubFactory(DirectoryUserFactory, tenant=factory.SelfAttribute("..application.tenant"))
+    justification = "I need it for the quarterly report."
+
+    class Params:
+        approved = factory.Trait(
+            status=AppAccessRequest.Status.APPROVED, decided_date_time=factory.LazyFunction(timezone.now)
+        )
+        denied = factory.Trait(
+            status=AppAccessRequest.Status.DENIED, decided_date_time=factory.LazyFunction(timezone.now)
+        )
+
+
+class OneTimePasscodeFactory(factory.django.DjangoModelFactory):
+    """A code sent for an invitation's address. Its plain code is `passcode.plain_code` (not stored)."""
+
+    class Meta:
+        model = OneTimePasscode
+
+    invitation = factory.SubFactory(InvitationFactory)
+    email = factory.SelfAttribute("invitation.invited_user_email_address")
+    plain_code = "12345678"
+    expires_date_time = factory.LazyFunction(lambda: timezone.now() + CODE_LIFETIME)
+
+    class Params:
+        expired = factory.Trait(expires_date_time=factory.LazyFunction(timezone.now))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        plain = kwargs.pop("plain_code")
+        passcode = model_class(*args, **kwargs)
+        passcode.code_hash = hash_code(passcode=passcode, code=plain)
+        passcode.save()
+        passcode.plain_code = plain
+        return passcode

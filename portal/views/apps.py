@@ -1,14 +1,20 @@
 import uuid
 
 from django.contrib.auth import views as auth_views
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 
-from directory.models import Application
+from directory.models import Application, DirectoryUser, GroupOwner
 from directory.selectors import apps_for_user
+from portal.access_requests import may_launch
 from portal.forms import SignInForm
 from portal.tenancy import directory_user_required
+
+MAX_QUERY_LENGTH = 256
+VIEWS = ("grid", "list")
 
 
 class SignInView(auth_views.LoginView):
@@ -17,10 +23,87 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def direct_link(request: HttpRequest, application: Application) -> str:
+    """The launch link with the tenant in it, so it works for someone signed in to another organization."""
+    return request.build_absolute_uri(reverse("portal:launch", args=[application.pk])) + (
+        f"?tenantid={application.tenant_id}"
+    )
+
+
+def _my_apps(user: DirectoryUser):
+    # Manage app is offered on the same terms as portal.selectors.managed_applications grants it.
+    owns_group = GroupOwner.objects.filter(group_id=OuterRef("self_service_group_id"), user=user)
+    return (
+        apps_for_user(user=user)
+        .defer("logo", "notes")
+        .annotate(is_owner=Exists(owns_group) & Q(self_service_enabled=True))
+    )
+
+
 @directory_user_required
 def my_apps(request: HttpRequest) -> HttpResponse:
-    apps = list(apps_for_user(user=request.directory_user))
-    return render(request, "portal/my_apps.html", {"apps": apps})
+    user = request.directory_user
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    view = request.GET.get("view", "")
+    apps_qs = _my_apps(user)
+    if query:
+        apps_qs = apps_qs.filter(display_name__icontains=query)
+    apps = list(apps_qs)
+    for app in apps:
+        app.direct_link = direct_link(request, app)
+        app.manage_url = reverse("portal:manage-app", args=[app.pk]) if app.is_owner else ""
+    has_any_app = bool(apps) or (bool(query) and _my_apps(user).exists())
+    context = {
+        "apps": apps,
+        "query": query,
+        "view": view if view in VIEWS else "grid",
+        "view_explicit": view in VIEWS,
+        "has_any_app": has_any_app,
+    }
+    return render(request, "portal/my_apps.html", context)
+
+
+def _refusal(request: HttpRequest, application: Application, *, status: int = 403) -> HttpResponse:
+    return render(request, "portal/access_denied.html", {"application": application}, status=status)
+
+
+def _launchable(request: HttpRequest, app_id: uuid.UUID) -> tuple[Application, bool]:
+    application = get_object_or_404(
+        Application.objects.defer("logo").select_related("tenant"),
+        pk=app_id,
+        tenant_id=request.directory_user.tenant_id,
+    )
+    return application, may_launch(user=request.directory_user, application=application)
+
+
+@directory_user_required
+def launch(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
+    application, allowed = _launchable(request, app_id)
+    if not allowed:
+        return _refusal(request, application)
+    url = application.launch_url
+    if not url:
+        return render(request, "portal/access_denied.html", {"application": application, "no_url": True})
+    return redirect(url)
+
+
+@directory_user_required
+def sample_app(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
+    application, allowed = _launchable(request, app_id)
+    if not allowed:
+        return _refusal(request, application)
+    return render(request, "portal/sample_app.html", {"application": application})
+
+
+@directory_user_required
+def app_details(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
+    application = get_object_or_404(_my_apps(request.directory_user).select_related("tenant"), pk=app_id)
+    context = {
+        "application": application,
+        "direct_link": direct_link(request, application),
+        "manage_url": reverse("portal:manage-app", args=[application.pk]) if application.is_owner else "",
+    }
+    return render(request, "portal/app_details.html", context)
 
 
 @directory_user_required

@@ -1,0 +1,170 @@
+"""Reads for the portal's Manage app, Groups and join requests. Each is a constant number of queries.
+
+Authorization lives here: a view fetches an object through the selector that decides
+whether the signed-in directory user may see it, so an object they may not see is a 404.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from directory.models import Application, DirectoryUser, Group, GroupMember, GroupOwner
+from directory.services import is_directory_admin
+from portal.models import GroupJoinRequest
+
+MAX_SUGGESTIONS = 10
+JOINABLE_POLICIES = (Group.JoinPolicy.OPEN, Group.JoinPolicy.OWNER_APPROVAL)
+
+
+def can_use_groups(*, user: DirectoryUser) -> bool:
+    """False when the tenant restricts the Access Panel's groups features and the user is no administrator."""
+    return not user.tenant.restrict_access_panel_groups or is_directory_admin(user)
+
+
+def can_create_groups(*, user: DirectoryUser) -> bool:
+    """Whether **Create group** is offered: the tenant lets users create some kind of group, or they administer it."""
+    tenant = user.tenant
+    return tenant.users_can_create_security_groups or tenant.users_can_create_m365_groups or is_directory_admin(user)
+
+
+def managed_applications(*, user: DirectoryUser) -> QuerySet[Application]:
+    """Self-service apps of the user's tenant whose self-service group the user owns (Manage app)."""
+    return (
+        Application.objects.filter(
+            tenant_id=user.tenant_id,
+            self_service_enabled=True,
+            self_service_group__owner_links__user=user,
+        )
+        .select_related("self_service_group__tenant", "tenant")
+        .defer("logo", "notes")
+    )
+
+
+def _with_group_flags(queryset: QuerySet[Group], *, user: DirectoryUser) -> QuerySet[Group]:
+    return queryset.annotate(
+        member_count=Count("member_links", distinct=True),
+        is_owner=Exists(GroupOwner.objects.filter(group=OuterRef("pk"), user=user)),
+        is_member=Exists(GroupMember.objects.filter(group=OuterRef("pk"), user=user)),
+        has_pending_request=Exists(
+            GroupJoinRequest.objects.filter(
+                group=OuterRef("pk"), requester=user, status=GroupJoinRequest.Status.PENDING
+            )
+        ),
+    )
+
+
+def _joinable_q() -> Q:
+    return Q(
+        join_policy__in=JOINABLE_POLICIES,
+        membership_type=Group.MembershipType.ASSIGNED,
+        on_premises_sync_enabled=False,
+    )
+
+
+def _search(queryset: QuerySet[Group], q: str) -> QuerySet[Group]:
+    q = q.strip()
+    if q:
+        queryset = queryset.filter(Q(display_name__icontains=q) | Q(description__icontains=q))
+    return queryset
+
+
+def groups_for_portal(*, user: DirectoryUser, q: str = "") -> dict[str, QuerySet[Group]]:
+    """The two tabs of Groups: **Groups I own** and **Groups I'm in**, filtered by the search text."""
+    tenant_groups = _with_group_flags(Group.objects.filter(tenant_id=user.tenant_id), user=user)
+    owned = tenant_groups.filter(owner_links__user=user)
+    member_of = tenant_groups.filter(member_links__user=user)
+    return {
+        "owned": _search(owned, q).order_by("display_name", "pk"),
+        "member": _search(member_of, q).order_by("display_name", "pk"),
+    }
+
+
+def joinable_groups(*, user: DirectoryUser, q: str = "") -> QuerySet[Group]:
+    """Groups the user could join or ask to join: open or owner approval, assigned, cloud, not a member yet."""
+    groups = (
+        _with_group_flags(Group.objects.filter(tenant_id=user.tenant_id), user=user)
+        .filter(_joinable_q())
+        .exclude(member_links__user=user)
+    )
+    return _search(groups, q).order_by("display_name", "pk")
+
+
+def visible_groups(*, user: DirectoryUser) -> QuerySet[Group]:
+    """Groups whose page the user may open: owned, joined, or open to joining."""
+    return (
+        _with_group_flags(Group.objects.filter(tenant_id=user.tenant_id), user=user)
+        .filter(Q(owner_links__user=user) | Q(member_links__user=user) | _joinable_q())
+        .distinct()
+        .select_related("tenant")
+    )
+
+
+def owned_groups(*, user: DirectoryUser) -> QuerySet[Group]:
+    """Groups the user owns in the current tenant, locked by nothing: the services check again under lock."""
+    return _with_group_flags(
+        Group.objects.filter(tenant_id=user.tenant_id, owner_links__user=user), user=user
+    ).select_related("tenant")
+
+
+def group_members(*, group: Group) -> QuerySet[DirectoryUser]:
+    return DirectoryUser.objects.filter(member_links__group=group).order_by("display_name", "pk")
+
+
+def group_owners(*, group: Group) -> QuerySet[DirectoryUser]:
+    return DirectoryUser.objects.filter(owned_group_links__group=group).order_by("display_name", "pk")
+
+
+def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
+    """Up to ten of the group's tenant's users whose name, a word of it, mail or UPN starts with q; not members."""
+    q = q.strip()
+    if not q:
+        return []
+    matches = (
+        Q(display_name__istartswith=q)
+        | Q(display_name__icontains=f" {q}")
+        | Q(mail__istartswith=q)
+        | Q(user_principal_name__istartswith=q)
+    )
+    return list(
+        DirectoryUser.objects.filter(matches, tenant_id=group.tenant_id, account_enabled=True)
+        .exclude(member_links__group=group)
+        .order_by("display_name", "pk")[:MAX_SUGGESTIONS]
+    )
+
+
+def directory_user_with_mail(*, group: Group, email: str) -> DirectoryUser | None:
+    return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__iexact=email.strip()).first()
+
+
+def pending_join_requests_for_owner(*, user: DirectoryUser, group: Group | None = None) -> QuerySet[GroupJoinRequest]:
+    """Pending requests to join groups the user owns (one group's, when given)."""
+    requests = GroupJoinRequest.objects.filter(
+        status=GroupJoinRequest.Status.PENDING,
+        group__tenant_id=user.tenant_id,
+        group__owner_links__user=user,
+    )
+    if group is not None:
+        requests = requests.filter(group=group)
+    return requests.select_related("requester", "group").order_by("created_date_time", "pk")
+
+
+def join_requests_of(*, user: DirectoryUser) -> QuerySet[GroupJoinRequest]:
+    """The user's own requests to join groups, newest first, with the decider."""
+    return (
+        GroupJoinRequest.objects.filter(requester=user)
+        .select_related("group", "decided_by")
+        .order_by("-created_date_time", "-pk")
+    )
+
+
+def decidable_join_requests(*, user: DirectoryUser) -> QuerySet[GroupJoinRequest]:
+    """Requests (in any state) to join groups the user owns: the ones they may approve or deny."""
+    return GroupJoinRequest.objects.filter(
+        group__tenant_id=user.tenant_id, group__owner_links__user=user
+    ).select_related("requester", "group__tenant", "decided_by")
+
+
+def join_requests_context(*, user: DirectoryUser) -> dict[str, object]:
+    """What `portal/_join_requests_section.html` needs: pending requests to decide, and the user's own."""
+    return {
+        "join_requests": list(pending_join_requests_for_owner(user=user)),
+        "my_join_requests": list(join_requests_of(user=user)[:50]),
+    }

@@ -1,0 +1,206 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from directory.models import AppRoleAssignment
+from tests.factories import (
+    ApplicationFactory,
+    AppRoleAssignmentFactory,
+    DirectoryUserFactory,
+    GroupFactory,
+)
+
+MY_APPS_QUERIES = 8
+
+
+def assign(application, user):
+    return AppRoleAssignmentFactory(application=application, principal_user=user)
+
+
+def assign_group(application, group):
+    return AppRoleAssignmentFactory(application=application, principal_user=None, principal_group=group)
+
+
+@pytest.fixture
+def signed_in(client, member):
+    client.force_login(member.account)
+    return client
+
+
+def tile_names(html: str) -> list[str]:
+    return re.findall(r'<span class="tile__name">([^<]*)</span>', html)
+
+
+def test_my_apps_shows_apps_assigned_directly_and_through_a_group(signed_in, member, tenant):
+    direct = ApplicationFactory(tenant=tenant, display_name="Contoso Expenses")
+    via_group = ApplicationFactory(tenant=tenant, display_name="Salesforce")
+    assign(direct, member)
+    assign_group(via_group, GroupFactory(tenant=tenant, members=[member]))
+    ApplicationFactory(tenant=tenant, display_name="Not assigned")
+
+    response = signed_in.get(reverse("portal:my-apps"))
+
+    assert response.status_code == 200
+    assert tile_names(response.text) == ["Contoso Expenses", "Salesforce"]
+    assert f'href="{reverse("portal:launch", args=[direct.pk])}"' in response.text
+    assert f'src="{reverse("portal:app-logo", args=[direct.pk])}"' in response.text
+
+
+def test_my_apps_leaves_out_hidden_and_disabled_apps(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant, display_name="Hidden", hidden=True), member)
+    assign(ApplicationFactory(tenant=tenant, display_name="Disabled", disabled=True), member)
+    assign(ApplicationFactory(tenant=tenant, display_name="Visible"), member)
+
+    response = signed_in.get(reverse("portal:my-apps"))
+
+    assert tile_names(response.text) == ["Visible"]
+
+
+def test_my_apps_search_filters_on_the_server_without_javascript(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant, display_name="Salesforce"), member)
+    assign(ApplicationFactory(tenant=tenant, display_name="Workday"), member)
+
+    response = signed_in.get(reverse("portal:my-apps"), {"q": "sales"})
+
+    assert tile_names(response.text) == ["Salesforce"]
+    assert "1 app matching “sales”" in response.text
+    assert 'value="sales"' in response.text
+
+
+def test_my_apps_search_without_results_says_so_and_offers_all_apps(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant, display_name="Salesforce"), member)
+
+    response = signed_in.get(reverse("portal:my-apps"), {"q": "zzz"})
+
+    assert tile_names(response.text) == []
+    assert "No apps match “zzz”" in response.text
+    assert 'role="search"' in response.text
+
+
+def test_my_apps_result_count_is_in_a_live_region(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant), member)
+    assign(ApplicationFactory(tenant=tenant), member)
+
+    response = signed_in.get(reverse("portal:my-apps"))
+
+    assert re.search(r'role="status" aria-live="polite" id="app-count"[^>]*>2 apps<', response.text)
+
+
+def test_my_apps_list_view_from_the_link_marks_its_button_pressed(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant), member)
+
+    grid = signed_in.get(reverse("portal:my-apps")).text
+    listed = signed_in.get(reverse("portal:my-apps"), {"view": "list"}).text
+
+    assert "tiles--list" not in grid
+    assert 'class="tiles tiles--list"' in listed
+    assert re.search(r'value="list" class="button button--toggle" aria-pressed="true"', listed)
+    assert re.search(r'value="grid" class="button button--toggle" aria-pressed="false"', listed)
+    assert 'data-view-explicit="true"' in listed
+    assert 'data-view-explicit="false"' in grid
+
+
+def test_my_apps_empty_state_points_to_add_apps(signed_in):
+    response = signed_in.get(reverse("portal:my-apps"))
+
+    assert "You don't have any apps yet" in response.text
+    assert reverse("portal:add-apps") in response.text
+    assert 'role="search"' not in response.text
+
+
+def test_my_apps_shows_only_the_current_organizations_apps(signed_in, member):
+    other = ApplicationFactory(display_name="Fabrikam Travel")
+    assign(other, DirectoryUserFactory(tenant=other.tenant, account=member.account, guest=True))
+
+    response = signed_in.get(reverse("portal:my-apps"))
+
+    assert "Fabrikam Travel" not in response.text
+
+
+def test_my_apps_tile_menu_button_names_the_app(signed_in, member, tenant):
+    app = ApplicationFactory(tenant=tenant, display_name="Workday")
+    assign(app, member)
+
+    html = signed_in.get(reverse("portal:my-apps")).text
+
+    assert 'aria-haspopup="menu" aria-expanded="false"' in html
+    assert "More options for Workday" in html
+    assert ">Copy link<" in html
+    assert f'data-copy-link="http://testserver/apps/{app.pk}/launch/?tenantid={tenant.pk}"' in html
+    assert reverse("portal:app-details", args=[app.pk]) in html
+
+
+def test_tile_menu_offers_manage_app_only_to_owners_of_the_self_service_group(client, tenant):
+    owner, member = DirectoryUserFactory(tenant=tenant), DirectoryUserFactory(tenant=tenant)
+    group = GroupFactory(tenant=tenant, owners=[owner], members=[owner, member])
+    app = ApplicationFactory(tenant=tenant, self_service_enabled=True, self_service_group=group)
+    assign_group(app, group)
+
+    client.force_login(owner.account)
+    owner_html = client.get(reverse("portal:my-apps")).text
+    client.force_login(member.account)
+    member_html = client.get(reverse("portal:my-apps")).text
+
+    assert ">Manage app<" in owner_html
+    assert f"/apps/{app.pk}/manage/" in owner_html
+    assert ">Manage app<" not in member_html
+
+
+def test_owner_of_a_group_that_is_not_the_apps_self_service_group_gets_no_manage_app(client, tenant, member):
+    GroupFactory(tenant=tenant, owners=[member])
+    assign(ApplicationFactory(tenant=tenant), member)
+    client.force_login(member.account)
+
+    assert ">Manage app<" not in client.get(reverse("portal:my-apps")).text
+
+
+def test_no_manage_app_once_self_service_is_turned_off(client, tenant, member):
+    group = GroupFactory(tenant=tenant, owners=[member], members=[member])
+    app = ApplicationFactory(tenant=tenant, self_service_enabled=False, self_service_group=group)
+    assign_group(app, group)
+    client.force_login(member.account)
+
+    html = client.get(reverse("portal:my-apps")).text
+
+    assert app.display_name in html
+    assert ">Manage app<" not in html
+
+
+@pytest.mark.parametrize("count", [1, 200])
+def test_my_apps_query_count_is_constant(signed_in, member, tenant, count, django_assert_max_num_queries):
+    group = GroupFactory(tenant=tenant, members=[member], owners=[member])
+    apps = ApplicationFactory.create_batch(count, tenant=tenant, self_service_enabled=True, self_service_group=group)
+    AppRoleAssignment.objects.bulk_create(
+        AppRoleAssignment(application=app, app_role=app.app_roles.get(), principal_user=member) for app in apps
+    )
+
+    with django_assert_max_num_queries(MY_APPS_QUERIES):
+        response = signed_in.get(reverse("portal:my-apps"))
+
+    assert len(tile_names(response.text)) == count
+
+
+def test_app_details_shows_sso_mode_homepage_and_direct_link(signed_in, member, tenant):
+    app = ApplicationFactory(tenant=tenant, display_name="Workday", homepage_url="https://workday.example/")
+    assign(app, member)
+
+    response = signed_in.get(reverse("portal:app-details", args=[app.pk]))
+
+    assert response.status_code == 200
+    assert "OpenID Connect / OAuth" in response.text
+    assert "https://workday.example/" in response.text
+    assert f"/apps/{app.pk}/launch/?tenantid={tenant.pk}" in response.text
+
+
+def test_app_details_of_an_app_the_user_does_not_have_is_404(signed_in, tenant):
+    app = ApplicationFactory(tenant=tenant)
+
+    assert signed_in.get(reverse("portal:app-details", args=[app.pk])).status_code == 404
+
+
+def test_my_apps_redirects_anonymous_people_to_sign_in(client, db):
+    response = client.get(reverse("portal:my-apps"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("portal:sign-in"))
