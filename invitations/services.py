@@ -9,15 +9,14 @@ transaction and delivered after commit.
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from accessportal.links import absolute_url
 from directory.audit import Activity, Actor, record_event
 from directory.models import (
     Account,
@@ -264,30 +263,22 @@ def is_blocked(email: str) -> bool:
 
 
 def redeem_url(plain_ticket: str) -> str:
-    try:
-        path = reverse("invitations:redeem", args=[plain_ticket])
-    except NoReverseMatch:
-        path = f"/invitations/redeem/{plain_ticket}/"
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(reverse("invitations:redeem", args=[plain_ticket]))
 
 
 def block_url(email: str) -> str:
-    try:
-        path = reverse("invitations:block", args=[block_link_token(email)])
-    except NoReverseMatch:
-        path = f"/invitations/block/{block_link_token(email)}/"
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(reverse("invitations:block", args=[block_link_token(email)]))
 
 
 def my_apps_url(tenant: Tenant) -> str:
-    return f"{settings.SITE_URL}{reverse('portal:my-apps')}?{urlencode({'tenantid': str(tenant.pk)})}"
+    return absolute_url(reverse("portal:my-apps"), tenant_id=tenant.pk)
 
 
 def shown_redirect_url(invitation: Invitation) -> str:
     url = invitation.invite_redirect_url
     if not url:
         return my_apps_url(invitation.tenant)
-    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+    return absolute_url(url) if url.startswith("/") else url
 
 
 def invitation_subject(inviter_name: str) -> str:

@@ -6,35 +6,28 @@ Every write runs in one transaction with its audit event and its emails (written
 the outbox in that same transaction).
 """
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accessportal.links import absolute_url
 from directory.audit import Activity, record_event
 from directory.models import Application, AppRoleAssignment, DirectoryUser, GroupMember
 from directory.services import PolicyError, add_group_member
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
+from portal.decisions import check_pending, check_requester, clean_reason, close_request
 from portal.models import MAX_JUSTIFICATION_LENGTH, AppAccessRequest, RequestStatus
-
-MAX_REASON_LENGTH = 1_000
 
 NOT_SELF_SERVICE = "{app} doesn't accept access requests. Ask your administrator for access."
 APP_UNAVAILABLE = "{app} isn't available to request right now."
 ALREADY_HAS_ACCESS = "You already have access to {app}."
 ALREADY_REQUESTED = "You've already asked for access to {app}. Your request is waiting for an approver."
 JUSTIFICATION_TOO_LONG = "Keep the business justification to 1,000 characters or fewer."
-REASON_TOO_LONG = "Keep the reason to 1,000 characters or fewer."
 NO_APPROVERS = "{app} has nobody who can approve requests yet. Ask your administrator."
 NOT_AN_APPROVER = "Only the approvers of {app} can decide this request."
-NOT_YOUR_REQUEST = "Only the person who made a request can cancel it."
 SELF_SERVICE_TURNED_OFF = "Self-service access to {app} was turned off, so this request can't be approved."
-ALREADY_APPROVED = "{name} already approved this request."
-ALREADY_DENIED = "{name} already denied this request."
-ALREADY_CANCELLED = "{name} cancelled this request."
-APPROVED_AT_ONCE = "This request was approved automatically."
 
 
 # Reads ---------------------------------------------------------------------
@@ -93,19 +86,7 @@ def app_requests_for_approver(*, user: DirectoryUser) -> QuerySet[AppAccessReque
 
 
 def _link(name: str, user: DirectoryUser) -> str:
-    return f"{settings.SITE_URL}{reverse(name)}?tenantid={user.tenant_id}"
-
-
-def _check_pending(access_request: AppAccessRequest) -> None:
-    if access_request.is_pending:
-        return
-    name = access_request.decided_by.display_name if access_request.decided_by else ""
-    if access_request.status == RequestStatus.CANCELLED:
-        raise PolicyError(ALREADY_CANCELLED.format(name=name or access_request.requester.display_name))
-    if not name:
-        raise PolicyError(APPROVED_AT_ONCE)
-    template = ALREADY_APPROVED if access_request.status == RequestStatus.APPROVED else ALREADY_DENIED
-    raise PolicyError(template.format(name=name))
+    return absolute_url(reverse(name), tenant_id=user.tenant_id)
 
 
 def _lock_request(access_request: AppAccessRequest) -> AppAccessRequest:
@@ -201,9 +182,7 @@ def request_app_access(
 def _decide(
     *, access_request: AppAccessRequest, approver: DirectoryUser, reason: str, approve: bool
 ) -> AppAccessRequest:
-    reason = reason.strip()
-    if len(reason) > MAX_REASON_LENGTH:
-        raise PolicyError(REASON_TOO_LONG)
+    reason = clean_reason(reason)
     with transaction.atomic():
         access_request = _lock_request(access_request)
         application = access_request.application
@@ -212,7 +191,7 @@ def _decide(
             or not application.self_service_approvers.filter(pk=approver.pk).exists()
         ):
             raise PolicyError(NOT_AN_APPROVER.format(app=application))
-        _check_pending(access_request)
+        check_pending(access_request, actor=approver)
         requester = access_request.requester
         group = application.self_service_group
         if approve:
@@ -221,11 +200,12 @@ def _decide(
             # Someone may have added the requester by hand meanwhile; the request is still granted.
             if not GroupMember.objects.filter(group=group, user=requester).exists():
                 add_group_member(group=group, user=requester, actor=approver)
-        access_request.status = RequestStatus.APPROVED if approve else RequestStatus.DENIED
-        access_request.decided_by = approver
-        access_request.decision_reason = reason
-        access_request.decided_date_time = timezone.now()
-        access_request.save(update_fields=["status", "decided_by", "decision_reason", "decided_date_time"])
+        close_request(
+            access_request,
+            status=RequestStatus.APPROVED if approve else RequestStatus.DENIED,
+            decided_by=approver,
+            reason=reason,
+        )
         record_event(
             tenant=application.tenant,
             activity=Activity.APPROVE_APP_ACCESS if approve else Activity.REJECT_APP_ACCESS,
@@ -278,13 +258,9 @@ def cancel_app_request(*, access_request: AppAccessRequest, requester: Directory
     """The requester withdraws a pending request. Audits "Cancel a pending request to access an application"."""
     with transaction.atomic():
         access_request = _lock_request(access_request)
-        if access_request.requester_id != requester.pk:
-            raise PolicyError(NOT_YOUR_REQUEST)
-        _check_pending(access_request)
-        access_request.status = RequestStatus.CANCELLED
-        access_request.decided_by = requester
-        access_request.decided_date_time = timezone.now()
-        access_request.save(update_fields=["status", "decided_by", "decided_date_time"])
+        check_requester(access_request, actor=requester)
+        check_pending(access_request, actor=requester)
+        close_request(access_request, status=RequestStatus.CANCELLED, decided_by=requester)
         record_event(
             tenant=access_request.application.tenant,
             activity=Activity.CANCEL_APP_ACCESS,

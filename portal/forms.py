@@ -1,5 +1,12 @@
+"""Forms of the portal. They parse input; the services decide."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from directory.models import Group, Tenant
+from portal.decisions import MAX_REASON_LENGTH, REASON_TOO_LONG
+from portal.models import MAX_JUSTIFICATION_LENGTH
+from portal.services import MAX_MESSAGE_LENGTH
 
 
 class SignInForm(AuthenticationForm):
@@ -19,23 +26,73 @@ class AppRequestForm(forms.Form):
     justification = forms.CharField(
         label="Business justification",
         required=False,
-        max_length=1_000,
+        max_length=MAX_JUSTIFICATION_LENGTH,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1_000}),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_JUSTIFICATION_LENGTH}),
         help_text="Optional. Tell the approvers why you need this app (up to 1,000 characters).",
-    )
-
-
-class DecisionForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        max_length=1_000,
-        strip=True,
-        widget=forms.TextInput(attrs={"maxlength": 1_000}),
-        help_text="Optional. The requester sees it in the email about your decision.",
     )
 
 
 class OrganizationForm(forms.Form):
     tenant_id = forms.UUIDField()
+
+
+class AddMembersForm(forms.Form):
+    """The welcome message; the picked people come as repeated `user` (ids) and `email` fields."""
+
+    message = forms.CharField(
+        label="Welcome message (optional)",
+        required=False,
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_MESSAGE_LENGTH}),
+        error_messages={"max_length": "The welcome message can be at most 1,000 characters."},
+    )
+
+
+class JoinRequestForm(forms.Form):
+    justification = forms.CharField(
+        label="Business justification",
+        max_length=MAX_JUSTIFICATION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_JUSTIFICATION_LENGTH}),
+        error_messages={
+            "required": "Enter a business justification so the owners know why you need to join.",
+            "max_length": "The business justification can be at most 1,000 characters.",
+        },
+    )
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.TextInput(attrs={"maxlength": MAX_REASON_LENGTH}),
+        error_messages={"max_length": REASON_TOO_LONG},
+        help_text="The requester sees it in the email about your decision.",
+    )
+
+
+class GroupDetailsForm(forms.Form):
+    display_name = forms.CharField(
+        label="Group name", max_length=256, error_messages={"required": "Enter a group name."}
+    )
+    description = forms.CharField(
+        label="Group description", required=False, max_length=1024, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    join_policy = forms.ChoiceField(label="Who can join", choices=Group.JoinPolicy.choices)
+
+
+class NewGroupForm(GroupDetailsForm):
+    group_type = forms.ChoiceField(label="Group type", choices=Group.GroupType.choices)
+    field_order = ["group_type", "display_name", "description", "join_policy"]
+
+    def __init__(self, *args: object, tenant: Tenant, is_admin: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = {
+            Group.GroupType.SECURITY: is_admin or tenant.users_can_create_security_groups,
+            Group.GroupType.MICROSOFT_365: is_admin or tenant.users_can_create_m365_groups,
+        }
+        self.fields["group_type"].choices = [
+            (value, label) for value, label in Group.GroupType.choices if allowed[value]
+        ]
+        self.fields["join_policy"].initial = Group.JoinPolicy.OPEN

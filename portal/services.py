@@ -10,14 +10,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
 
+from accessportal.links import absolute_url
 from directory import services as directory
 from directory.audit import Activity, record_event
 from directory.models import DirectoryUser, Group, Tenant
@@ -25,10 +24,10 @@ from directory.services import PolicyError
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
 from invitations.services import InviteResult, invite_guest
+from portal.decisions import check_pending, check_requester, clean_reason, close_request
 from portal.models import MAX_JUSTIFICATION_LENGTH, GroupJoinRequest
 
 MAX_MESSAGE_LENGTH = 1_000
-MAX_REASON_LENGTH = 1_000
 MAX_PEOPLE_PER_ADD = 50
 
 NOTHING_TO_ADD = "Pick at least one person, or type an email address to invite."
@@ -45,11 +44,6 @@ GROUP_IS_OPEN = "{group} is open to everyone: join it directly, no request neede
 ALREADY_REQUESTED = "You already asked to join {group}. An owner will decide, or you can cancel the request."
 JUSTIFICATION_REQUIRED = "Enter a business justification so the owners know why you need to join."
 JUSTIFICATION_TOO_LONG = "The business justification can be at most 1,000 characters."
-REASON_TOO_LONG = "The reason can be at most 1,000 characters."
-ALREADY_DECIDED = "{name} already {status} this request."
-REQUEST_CANCELLED = "{name} cancelled this request."
-NOT_YOUR_REQUEST = "Only the person who asked can cancel this request."
-REQUEST_NOT_PENDING = "This request was already {status}, so it can't be cancelled."
 CANT_CREATE_SECURITY = "Your organization doesn't let users create security groups."
 CANT_CREATE_M365 = "Your organization doesn't let users create Microsoft 365 groups."
 UNKNOWN_GROUP_TYPE = "Choose Security or Microsoft 365 as the group type."
@@ -220,7 +214,7 @@ def leave_group(*, actor: DirectoryUser, group: Group) -> None:
 
 
 def _absolute(path: str, group: Group) -> str:
-    return f"{settings.SITE_URL}{path}?tenantid={group.tenant_id}"
+    return absolute_url(path, tenant_id=group.tenant_id)
 
 
 def request_to_join_group(*, actor: DirectoryUser, group: Group, justification: str) -> GroupJoinRequest:
@@ -282,9 +276,7 @@ def request_to_join_group(*, actor: DirectoryUser, group: Group, justification: 
 def _decide_join_request(
     *, actor: DirectoryUser, join_request: GroupJoinRequest, approve: bool, reason: str
 ) -> GroupJoinRequest:
-    reason = reason.strip()
-    if len(reason) > MAX_REASON_LENGTH:
-        raise PolicyError(REASON_TOO_LONG)
+    reason = clean_reason(reason)
     with transaction.atomic():
         # The request row is the lock two deciding owners queue on: the second sees the first's decision.
         join_request = (
@@ -294,16 +286,16 @@ def _decide_join_request(
         )
         group = _lock_group(join_request.group)
         directory.check_can_manage_members(actor=actor, group=group)
-        _check_still_pending(join_request, actor)
+        check_pending(join_request, actor=actor)
         requester = join_request.requester
         if approve and not group.member_links.filter(user=requester).exists():
             directory.add_group_member(group=group, user=requester, actor=actor)
-        join_request.status = GroupJoinRequest.Status.APPROVED if approve else GroupJoinRequest.Status.DENIED
-        join_request.decided_by = actor
-        join_request.decision_reason = reason
-        join_request.decided_date_time = timezone.now()
-        join_request.full_clean()
-        join_request.save()
+        close_request(
+            join_request,
+            status=GroupJoinRequest.Status.APPROVED if approve else GroupJoinRequest.Status.DENIED,
+            decided_by=actor,
+            reason=reason,
+        )
         record_event(
             tenant=group.tenant,
             activity=Activity.APPROVE_JOIN_REQUEST if approve else Activity.REJECT_JOIN_REQUEST,
@@ -331,19 +323,6 @@ def _decide_join_request(
     return join_request
 
 
-def _check_still_pending(join_request: GroupJoinRequest, actor: DirectoryUser) -> None:
-    if join_request.is_pending:
-        return
-    decider = join_request.decided_by
-    if join_request.status == GroupJoinRequest.Status.CANCELLED:
-        raise PolicyError(REQUEST_CANCELLED.format(name=join_request.requester.display_name))
-    if decider is not None and decider.pk == actor.pk:
-        name = "You"
-    else:
-        name = decider.display_name if decider is not None else "Another owner"
-    raise PolicyError(ALREADY_DECIDED.format(name=name, status=join_request.get_status_display().lower()))
-
-
 def approve_join_request(*, actor: DirectoryUser, join_request: GroupJoinRequest, reason: str = "") -> GroupJoinRequest:
     """An owner lets the requester in; audits "Approve a pending request to join a group" and emails the requester."""
     return _decide_join_request(actor=actor, join_request=join_request, approve=True, reason=reason)
@@ -362,14 +341,9 @@ def cancel_join_request(*, actor: DirectoryUser, join_request: GroupJoinRequest)
             .select_related("group__tenant", "decided_by", "requester")
             .get(pk=join_request.pk)
         )
-        if join_request.requester_id != actor.pk:
-            raise PolicyError(NOT_YOUR_REQUEST)
-        if not join_request.is_pending:
-            raise PolicyError(REQUEST_NOT_PENDING.format(status=join_request.get_status_display().lower()))
-        join_request.status = GroupJoinRequest.Status.CANCELLED
-        join_request.decided_by = actor
-        join_request.decided_date_time = timezone.now()
-        join_request.save()
+        check_requester(join_request, actor=actor)
+        check_pending(join_request, actor=actor)
+        close_request(join_request, status=GroupJoinRequest.Status.CANCELLED, decided_by=actor)
         record_event(
             tenant=join_request.group.tenant,
             activity=Activity.CANCEL_JOIN_REQUEST,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from directory.models import DirectoryUser, Group
 from directory.services import PolicyError, is_directory_admin
 from portal import selectors, services
-from portal.forms_groups import AddMembersForm, DecisionForm, GroupDetailsForm, JoinRequestForm, NewGroupForm
+from portal.forms import AddMembersForm, DecisionForm, GroupDetailsForm, JoinRequestForm, NewGroupForm
 from portal.models import GroupJoinRequest
 from portal.tenancy import directory_user_required
 from portal.views.manage import (

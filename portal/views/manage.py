@@ -7,7 +7,6 @@ group, and only the page around them differs (MembersTarget).
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -18,11 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from accessportal.links import absolute_url
 from directory import services as directory_services
 from directory.models import Application, DirectoryUser, Group
 from directory.services import PolicyError
 from portal import selectors, services
-from portal.forms_groups import AddMembersForm
+from portal.forms import AddMembersForm
 from portal.tenancy import directory_user_required
 
 MEMBERS_PER_PAGE = 25
@@ -45,8 +45,7 @@ class MembersTarget:
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
-    tenant_id = request.directory_user.tenant_id
-    return f"{settings.SITE_URL}{path}?tenantid={tenant_id}"
+    return absolute_url(path, tenant_id=request.directory_user.tenant_id)
 
 
 def app_target(request: HttpRequest, app_id: uuid.UUID) -> MembersTarget:

@@ -8,8 +8,6 @@ from directory.models import AuditEvent, GroupMember
 from directory.services import PolicyError
 from invitations.models import OutboundEmail
 from portal.access_requests import (
-    ALREADY_APPROVED,
-    ALREADY_DENIED,
     ALREADY_HAS_ACCESS,
     ALREADY_REQUESTED,
     JUSTIFICATION_TOO_LONG,
@@ -19,6 +17,7 @@ from portal.access_requests import (
     deny_app_request,
     request_app_access,
 )
+from portal.decisions import ALREADY_DECIDED
 from portal.models import AppAccessRequest, RequestStatus
 from tests.factories import (
     AppAccessRequestFactory,
@@ -336,7 +335,7 @@ def test_second_decision_is_told_what_already_happened(client, pending, adele, m
     with pytest.raises(PolicyError) as excinfo:
         deny_app_request(access_request=stale, approver=megan)
 
-    assert excinfo.value.message == ALREADY_APPROVED.format(name="Adele Vance")
+    assert excinfo.value.message == ALREADY_DECIDED.format(name="Adele Vance", status="approved")
     client.force_login(megan.account)
     response = client.post(reverse("portal:approve-app-request", args=[pending.pk]), follow=True)
     assert "Adele Vance already approved this request." in text(response)
@@ -348,7 +347,7 @@ def test_second_decision_is_told_what_already_happened(client, pending, adele, m
 def test_cancelling_a_request_that_was_just_denied_says_so(pending, adele, member):
     deny_app_request(access_request=pending, approver=adele)
 
-    with pytest.raises(PolicyError, match=ALREADY_DENIED.format(name="Adele Vance")):
+    with pytest.raises(PolicyError, match=ALREADY_DECIDED.format(name="Adele Vance", status="denied")):
         cancel_app_request(access_request=pending, requester=member)
 
 

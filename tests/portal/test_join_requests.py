@@ -9,7 +9,7 @@ from django.urls import reverse
 from directory import services as directory_services
 from directory.models import AuditEvent, GroupMember
 from invitations.models import OutboundEmail
-from portal import services
+from portal import decisions, services
 from portal.models import GroupJoinRequest
 from tests.factories import DirectoryUserFactory, GroupFactory, GroupJoinRequestFactory, TenantFactory
 
@@ -171,7 +171,7 @@ def test_deciding_a_cancelled_request_says_it_was_cancelled(owner, pending):
     services.cancel_join_request(actor=pending.requester, join_request=pending)
     with pytest.raises(services.PolicyError) as excinfo:
         services.approve_join_request(actor=owner, join_request=pending)
-    assert excinfo.value.messages == [services.REQUEST_CANCELLED.format(name="Alex Wilber")]
+    assert excinfo.value.messages == [decisions.ALREADY_CANCELLED.format(name="Alex Wilber")]
     assert not is_member(pending.group, pending.requester)
 
 
@@ -193,7 +193,7 @@ def test_only_owners_decide_and_only_while_self_service_is_on(group, requester, 
 def test_the_decision_reason_is_at_most_1000_characters(owner, pending):
     with pytest.raises(services.PolicyError) as excinfo:
         services.deny_join_request(actor=owner, join_request=pending, reason="x" * 1001)
-    assert excinfo.value.messages == [services.REASON_TOO_LONG]
+    assert excinfo.value.messages == [decisions.REASON_TOO_LONG]
     pending.refresh_from_db()
     assert pending.is_pending
 
@@ -218,11 +218,11 @@ def test_the_requester_cancels_a_pending_request(requester, pending):
 def test_only_the_requester_cancels_and_only_while_pending(owner, pending):
     with pytest.raises(services.PolicyError) as excinfo:
         services.cancel_join_request(actor=owner, join_request=pending)
-    assert excinfo.value.messages == [services.NOT_YOUR_REQUEST]
+    assert excinfo.value.messages == [decisions.NOT_YOUR_REQUEST]
     services.deny_join_request(actor=owner, join_request=pending)
     with pytest.raises(services.PolicyError) as excinfo:
         services.cancel_join_request(actor=pending.requester, join_request=pending)
-    assert excinfo.value.messages == [services.REQUEST_NOT_PENDING.format(status="denied")]
+    assert excinfo.value.messages == [decisions.ALREADY_DECIDED.format(name=owner.display_name, status="denied")]
     pending.refresh_from_db()
     assert pending.status == Status.DENIED
 
