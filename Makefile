@@ -1,5 +1,5 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: demo test lint format migrations-check deploy-check ci chromium screenshots
+.PHONY: demo test lint format migrations-check deploy-check chromium screenshots bench
 
 VENV := .venv/bin
 DEMO_ENV := DJANGO_DEBUG=true ACCESSPORTAL_DEMO=true
@@ -36,3 +36,7 @@ deploy-check:
 	DJANGO_SECRET_KEY=$$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=portal.example.com EMAIL_HOST=smtp.example.com \
 	$(VENV)/python manage.py check --deploy --fail-level WARNING
+
+bench:
+	scripts/bootstrap dev
+	$(VENV)/python bench/portal_pages.py
