@@ -40,3 +40,8 @@ deploy-check:
 bench:
 	scripts/bootstrap dev
 	$(VENV)/python bench/portal_pages.py
+
+# Regenerates docs/screenshots/*.png from a fresh demo on a throw-away database (see scripts/screenshots.py).
+screenshots: chromium
+	scripts/bootstrap dev
+	$(VENV)/python scripts/screenshots.py

@@ -4,23 +4,14 @@ A missing browser is a failure, never a skip: `make test` installs it.
 """
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, sync_playwright
 
-CHROMIUM = Path(os.environ.get("ACCESSPORTAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
+from directory.demo import seed_demo
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are still synchronous and safe.
@@ -49,15 +40,31 @@ class ConsoleWatch:
     """Collects console errors, page errors and CSP violations of one page."""
 
     def __init__(self, page: Page) -> None:
-        self.problems: list[str] = []
+        self._messages: list[tuple[str, str]] = []
+        self._documents: set[str] = set()
         page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("pageerror", lambda error: self._messages.append(("", f"page error: {error}")))
+        page.on("response", self._response)
+
+    def _response(self, response: Response) -> None:
+        if response.request.is_navigation_request():
+            self._documents.add(response.url)
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type in {"error", "warning"} and (
             message.type == "error" or "Content Security Policy" in message.text
         ):
-            self.problems.append(f"console {message.type}: {message.text}")
+            self._messages.append((message.location.get("url", ""), f"console {message.type}: {message.text}"))
+
+    @property
+    def problems(self) -> list[str]:
+        # Chromium logs "Failed to load resource" for a page served with a 4xx status; a refusal
+        # page (403, 404) is what the story expects, while a failing script, image or fetch is not.
+        return [
+            text
+            for url, text in self._messages
+            if not (text.startswith("console error: Failed to load resource") and url in self._documents)
+        ]
 
 
 @pytest.fixture
@@ -91,3 +98,32 @@ def assert_accessible(page: Page) -> None:
         if violation["impact"] in {"serious", "critical"}
     ]
     assert serious == [], f"Accessibility violations on {page.url}"
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
+    """Opens another person's browser (its own context, so its own session), watched like `page`."""
+    opened: list[tuple[BrowserContext, ConsoleWatch]] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        other = context.new_page()
+        other.set_default_timeout(10_000)
+        opened.append((context, ConsoleWatch(other)))
+        return other
+
+    yield open_page
+    for context, _ in opened:
+        context.close()
+    assert [problem for _, watch in opened for problem in watch.problems] == [], (
+        "Another browser reported errors or CSP violations"
+    )
+
+
+@pytest.fixture
+def demo(transactional_db, settings, live_server) -> None:
+    """The seeded Contoso and Fabrikam demo, with the demo mailbox open (DEMO_MODE) as in `make demo`."""
+    settings.DEMO_MODE = True
+    # Links in emails and the sample apps' URLs are absolute (SITE_URL): they must reach the live server.
+    settings.SITE_URL = live_server.url
+    seed_demo()
