@@ -314,6 +314,21 @@ class AccountAdmin(UserAdmin):
 TENANT_DOMAIN_LIST_ERRORS = {DOMAIN_LIST_NOT_ALLOWED, DOMAIN_LIST_REQUIRED, DOMAIN_LIST_TOO_LONG}
 
 
+class TenantObjectAdmin(ServiceModelAdmin):
+    """Users and groups: the tenant is fixed once created, and autocomplete offers the edited object's tenant only."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
+        return (*self.readonly_fields, "tenant") if obj else self.readonly_fields
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            tenant_id = referring_tenant_id(request)
+            if tenant_id:
+                queryset = queryset.filter(tenant_id=tenant_id)
+        return queryset, may_have_duplicates
+
+
 @admin.register(Tenant)
 class TenantAdmin(ServiceModelAdmin):
     form = TenantForm
@@ -410,7 +425,7 @@ class DirectoryRoleAssignmentInline(NamedTabularInline):
 
 
 @admin.register(DirectoryUser)
-class DirectoryUserAdmin(ServiceModelAdmin):
+class DirectoryUserAdmin(TenantObjectAdmin):
     list_display = (
         "display_name",
         "user_principal_name",
@@ -456,17 +471,6 @@ class DirectoryUserAdmin(ServiceModelAdmin):
         if not obj.external_user_state:
             return ""
         return "Yes" if obj.invitation_accepted else "No"
-
-    def get_readonly_fields(self, request: HttpRequest, obj: DirectoryUser | None = None) -> tuple[str, ...]:
-        return (*self.readonly_fields, "tenant") if obj else self.readonly_fields
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
-            tenant_id = referring_tenant_id(request)
-            if tenant_id:
-                queryset = queryset.filter(tenant_id=tenant_id)
-        return queryset, may_have_duplicates
 
     def save_model(self, request: HttpRequest, obj: DirectoryUser, form: ModelForm, change: bool) -> None:
         properties = {name: value for name, value in form.cleaned_data.items() if name in USER_EDITABLE_FIELDS}
@@ -518,7 +522,7 @@ class GroupMemberInline(GroupOwnerInline):
 
 
 @admin.register(Group)
-class GroupAdmin(ServiceModelAdmin):
+class GroupAdmin(TenantObjectAdmin):
     form = GroupForm
     list_display = (
         "display_name",
@@ -545,17 +549,6 @@ class GroupAdmin(ServiceModelAdmin):
     @admin.display(description="Members", ordering="member_count")
     def member_count(self, obj: Group) -> int:
         return obj.member_count
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> tuple[str, ...]:
-        return (*self.readonly_fields, "tenant") if obj else self.readonly_fields
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
-            tenant_id = referring_tenant_id(request)
-            if tenant_id:
-                queryset = queryset.filter(tenant_id=tenant_id)
-        return queryset, may_have_duplicates
 
     def save_model(self, request: HttpRequest, obj: Group, form: ModelForm, change: bool) -> None:
         properties = {name: value for name, value in form.cleaned_data.items() if name in GROUP_EDITABLE_FIELDS}
