@@ -92,7 +92,7 @@ def _link(name: str, user: DirectoryUser) -> str:
 def _lock_request(access_request: AppAccessRequest) -> AppAccessRequest:
     return (
         AppAccessRequest.objects.select_for_update(of=("self",))
-        .select_related("application__tenant", "application__self_service_group", "requester", "decided_by")
+        .select_related("application__tenant", "application__self_service_group", "requester")
         .get(pk=access_request.pk)
     )
 

@@ -29,7 +29,9 @@ def check_pending(access_request: AccessRequest, *, actor: DirectoryUser) -> Non
     if access_request.status == RequestStatus.CANCELLED:
         requester = access_request.requester
         raise PolicyError(ALREADY_CANCELLED.format(name="You" if requester.pk == actor.pk else requester.display_name))
-    decider = access_request.decided_by
+    # Read the decider afresh: on PostgreSQL a row locked after a concurrent update comes back with
+    # its own columns re-read, but columns joined in by select_related still show the old snapshot.
+    decider = DirectoryUser.objects.filter(pk=access_request.decided_by_id).first()
     if decider is None:
         raise PolicyError(APPROVED_AT_ONCE)
     name = "You" if decider.pk == actor.pk else decider.display_name

@@ -280,9 +280,7 @@ def _decide_join_request(
     with transaction.atomic():
         # The request row is the lock two deciding owners queue on: the second sees the first's decision.
         join_request = (
-            GroupJoinRequest.objects.select_for_update(of=("self",))
-            .select_related("requester", "decided_by")
-            .get(pk=join_request.pk)
+            GroupJoinRequest.objects.select_for_update(of=("self",)).select_related("requester").get(pk=join_request.pk)
         )
         group = _lock_group(join_request.group)
         directory.check_can_manage_members(actor=actor, group=group)
@@ -338,7 +336,7 @@ def cancel_join_request(*, actor: DirectoryUser, join_request: GroupJoinRequest)
     with transaction.atomic():
         join_request = (
             GroupJoinRequest.objects.select_for_update(of=("self",))
-            .select_related("group__tenant", "decided_by", "requester")
+            .select_related("group__tenant", "requester")
             .get(pk=join_request.pk)
         )
         check_requester(join_request, actor=actor)

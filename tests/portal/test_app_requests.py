@@ -1,6 +1,8 @@
 import html
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from directory.audit import Activity
@@ -25,6 +27,7 @@ from tests.factories import (
     AppRoleAssignmentFactory,
     DirectoryUserFactory,
     GroupFactory,
+    TenantFactory,
 )
 
 
@@ -403,3 +406,40 @@ def test_requests_page_query_count_is_constant(client, adele, salesforce, tenant
         response = client.get(reverse("portal:requests"))
 
     assert text(response).count("→ Salesforce") == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_deciding_at_once_make_one_decision():
+    tenant = TenantFactory()
+    adele, megan, requester = DirectoryUserFactory.create_batch(3, tenant=tenant)
+    application = self_service_app(tenant, approvers=[adele, megan], display_name="ServiceNow")
+    access_request = request_app_access(application=application, requester=requester)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(approver, service):
+        try:
+            barrier.wait()
+            service(access_request=access_request, approver=approver)
+            outcomes.append("decided")
+        except PolicyError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(adele, approve_app_request)),
+        threading.Thread(target=decide, args=(megan, deny_app_request)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    access_request.refresh_from_db()
+    winner = access_request.decided_by
+    assert outcomes.count("decided") == 1
+    assert ALREADY_DECIDED.format(name=winner.display_name, status=access_request.status) in outcomes
+    decisions = [Activity.APPROVE_APP_ACCESS.value, Activity.REJECT_APP_ACCESS.value]
+    assert AuditEvent.objects.filter(tenant=tenant, activity__in=decisions).count() == 1
+    assert GroupMember.objects.filter(user=requester).count() == (access_request.status == RequestStatus.APPROVED)
