@@ -5,6 +5,8 @@ seeded demo on SQLite; production sets DJANGO_SECRET_KEY and DJANGO_DEBUG=false.
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -35,7 +37,14 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # immediately, so a trainer needs nothing but this process.
 DEMO_MODE = env_bool("ACCESSPORTAL_DEMO", False)
 
+# Commands that only read the models sign nothing, so they run on a bare checkout with a
+# throwaway key (the stop hook and editors run `makemigrations --check` that way).
+SCHEMA_ONLY_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
+_schema_only = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] and sys.argv[1] in SCHEMA_ONLY_COMMANDS
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY and _schema_only:
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

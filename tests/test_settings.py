@@ -59,3 +59,22 @@ def test_invalid_boolean_is_refused_with_a_sentence():
     result = load_settings(DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def run_manage(*args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "EMAIL_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, check=False
+    )
+
+
+def test_schema_only_commands_run_without_a_secret_key():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_other_commands_still_fail_fast_without_a_secret_key():
+    result = run_manage("check")
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
