@@ -6,7 +6,7 @@ Every write runs in one transaction with its audit event and its emails (written
 the outbox in that same transaction).
 """
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from directory.models import Application, AppRoleAssignment, DirectoryUser, Grou
 from directory.services import PolicyError, add_group_member
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
-from portal.decisions import check_pending, check_requester, clean_reason, close_request
+from portal.decisions import check_pending, check_requester, clean_reason, close_request, save_new_request
 from portal.models import MAX_JUSTIFICATION_LENGTH, AppAccessRequest, RequestStatus
 
 NOT_SELF_SERVICE = "{app} doesn't accept access requests. Ask your administrator for access."
@@ -139,12 +139,7 @@ def request_app_access(
         if not application.self_service_approval_required:
             access_request.status = RequestStatus.APPROVED
             access_request.decided_date_time = timezone.now()
-        access_request.full_clean()
-        try:
-            with transaction.atomic():
-                access_request.save()
-        except IntegrityError as exc:  # a concurrent request from the same person won
-            raise PolicyError(ALREADY_REQUESTED.format(app=application)) from exc
+        save_new_request(access_request, already_requested=ALREADY_REQUESTED.format(app=application))
         record_event(
             tenant=application.tenant,
             activity=Activity.REQUEST_APP_ACCESS,

@@ -1,5 +1,6 @@
 """What group join requests and app access requests share: the reason rule, the pending check, closing."""
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directory.models import DirectoryUser
@@ -20,6 +21,16 @@ def clean_reason(reason: str) -> str:
     if len(reason) > MAX_REASON_LENGTH:
         raise PolicyError(REASON_TOO_LONG)
     return reason
+
+
+def save_new_request(access_request: AccessRequest, *, already_requested: str) -> None:
+    """Save a new request; the one-pending-per-person constraint turns a concurrent twin into a refusal."""
+    access_request.full_clean()
+    try:
+        with transaction.atomic():
+            access_request.save()
+    except IntegrityError as exc:
+        raise PolicyError(already_requested) from exc
 
 
 def check_pending(access_request: AccessRequest, *, actor: DirectoryUser) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -24,7 +24,7 @@ from directory.services import PolicyError
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
 from invitations.services import InviteResult, invite_guest
-from portal.decisions import check_pending, check_requester, clean_reason, close_request
+from portal.decisions import check_pending, check_requester, clean_reason, close_request, save_new_request
 from portal.models import MAX_JUSTIFICATION_LENGTH, GroupJoinRequest
 
 MAX_MESSAGE_LENGTH = 1_000
@@ -238,12 +238,7 @@ def request_to_join_group(*, actor: DirectoryUser, group: Group, justification: 
         if pending.exists():
             raise PolicyError(ALREADY_REQUESTED.format(group=group))
         join_request = GroupJoinRequest(group=group, requester=actor, justification=justification)
-        join_request.full_clean()
-        try:
-            with transaction.atomic():
-                join_request.save()
-        except IntegrityError as exc:  # a concurrent request from the same person won
-            raise PolicyError(ALREADY_REQUESTED.format(group=group)) from exc
+        save_new_request(join_request, already_requested=ALREADY_REQUESTED.format(group=group))
         record_event(
             tenant=group.tenant,
             activity=Activity.REQUEST_TO_JOIN_GROUP,
