@@ -1,5 +1,7 @@
 """Audit activity names (Azure's own) and the one function that records them."""
 
+from dataclasses import dataclass
+
 from django.db import models
 
 from directory.models import Account, AuditEvent, DirectoryUser, Tenant
@@ -82,12 +84,23 @@ def category_of(activity: Activity) -> str:
     return Category.USER_MANAGEMENT
 
 
-Actor = Account | DirectoryUser | None
+@dataclass(frozen=True)
+class AppActor:
+    """An application acting on its own (Graph's client credentials): Azure's initiatedBy.app."""
+
+    app_id: str
+    display_name: str
+    service_principal_id: str = ""
+
+
+Actor = Account | DirectoryUser | AppActor | None
 
 
 def actor_name(actor: Actor) -> str:
     if actor is None:
         return "Access Portal"
+    if isinstance(actor, AppActor):
+        return actor.display_name
     if isinstance(actor, DirectoryUser):
         return actor.user_principal_name
     return actor.email
@@ -107,6 +120,13 @@ def record_event(
     if isinstance(actor, DirectoryUser) and actor.tenant_id != tenant.pk:
         # A programming error, not a user's mistake: the event would name a stranger as initiator.
         raise ValueError(f"{actor} can't initiate a change in another tenant ({tenant}).")
+    details = dict(details or {})
+    if isinstance(actor, AppActor):
+        details["initiatedByApp"] = {
+            "appId": actor.app_id,
+            "displayName": actor.display_name,
+            "servicePrincipalId": actor.service_principal_id,
+        }
     return AuditEvent.objects.create(
         tenant=tenant,
         category=category_of(activity),
@@ -118,5 +138,5 @@ def record_event(
         target_type=type(target).__name__,
         target_id=str(getattr(target, "pk", "") or ""),
         target=str(target)[:512],
-        details=details or {},
+        details=details,
     )

@@ -31,7 +31,8 @@ class Invitation(models.Model):
     invited_user_display_name = models.CharField("display name", max_length=256, blank=True)
     invited_by = models.ForeignKey(DirectoryUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     inviter_name = models.CharField(max_length=256)
-    inviter_email = models.EmailField(max_length=254)
+    # Empty when an application invited (Graph client credentials): it has no mailbox to reply to.
+    inviter_email = models.EmailField(max_length=254, blank=True)
     invite_redirect_url = models.CharField("redirect URL", max_length=2048, blank=True)
     customized_message_body = models.TextField("personal message", blank=True)
     message_language = models.CharField(max_length=10, default="en-US")

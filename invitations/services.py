@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accessportal.links import absolute_url
-from directory.audit import Activity, Actor, record_event
+from directory.audit import Activity, Actor, AppActor, record_event
 from directory.models import (
     Account,
     DirectoryRoleAssignment,
@@ -180,7 +180,13 @@ def _clean_language(language: str) -> str:
 # Policy ----------------------------------------------------------------------
 
 
-def _resolve_inviter(*, tenant: Tenant, inviter: DirectoryUser | Account) -> _Inviter:
+Inviter = DirectoryUser | Account | AppActor
+
+
+def _resolve_inviter(*, tenant: Tenant, inviter: Inviter) -> _Inviter:
+    if isinstance(inviter, AppActor):
+        # An application granted User.Invite.All invites as an administrator would; only "none" stops it.
+        return _Inviter(name=inviter.display_name, email="", actor=inviter, directory_user=None, is_admin=True)
     if isinstance(inviter, Account):
         if inviter.is_superuser:
             return _Inviter(
@@ -397,7 +403,7 @@ def _lock_tenant(tenant: Tenant) -> Tenant:
 def invite_guest(
     *,
     tenant: Tenant,
-    inviter: DirectoryUser | Account,
+    inviter: Inviter,
     email: str,
     group: Group | None = None,
     display_name: str = "",
@@ -535,7 +541,10 @@ def resend_invitation(*, invitation: Invitation, actor: DirectoryUser | Account)
     )
 
 
-def _check_can_reset(*, tenant: Tenant, actor: DirectoryUser | Account) -> None:
+def _check_can_reset(*, tenant: Tenant, actor: Inviter) -> None:
+    if isinstance(actor, AppActor):
+        # An application's permission (User.ReadWrite.All) is checked by the API that accepted its token.
+        return
     if isinstance(actor, Account):
         if actor.is_superuser:
             return
@@ -549,7 +558,7 @@ def _check_can_reset(*, tenant: Tenant, actor: DirectoryUser | Account) -> None:
 def reset_redemption(
     *,
     user: DirectoryUser,
-    actor: DirectoryUser | Account,
+    actor: Inviter,
     email: str = "",
     redirect_url: str = "",
     send_invitation_message: bool = True,
