@@ -57,30 +57,76 @@ def unsupported(message: str) -> GraphError:
     return GraphError(400, UNSUPPORTED_QUERY, message)
 
 
+# Which literals each property type compares with, and with which operators.
+_LITERALS = {
+    "string": (ast.String,),
+    "boolean": (ast.Boolean,),
+    "uuid": (ast.GUID,),
+    "date-time": (ast.DateTime, ast.Date),
+}
+_EQUALITY = (ast.Eq, ast.NotEq, ast.In)
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
 class _Whitelist(NodeTransformer):
-    """Refuses what this API doesn't support and maps Graph property names to Django fields."""
+    """Refuses what this API doesn't support and maps Graph property names to Django fields.
+
+    Each comparison must be `property operator literal` with a literal of the property's type,
+    so nothing reaches the database that it would refuse (PostgreSQL compares no timestamp with
+    a number).
+    """
 
     def __init__(self, resource: Resource) -> None:
-        self.fields = resource.filter_fields
         self.resource = resource
+        self.props = {p.name: p for p in resource.props if p.filter_field}
 
     def visit(self, node: ast._Node) -> ast._Node:
         if not isinstance(node, _ALLOWED_NODES):
             raise unsupported(f"Unsupported query: {type(node).__name__} is not supported in $filter here.")
         return super().visit(node)
 
-    def visit_Identifier(self, node: ast.Identifier) -> ast._Node:
-        if node.namespace or node.name not in self.fields:
+    def _prop(self, node: ast._Node):
+        if not isinstance(node, ast.Identifier) or node.namespace or node.name not in self.props:
+            name = node.full_name() if isinstance(node, ast.Identifier) else type(node).__name__
             raise unsupported(
-                f"Unsupported or invalid query filter clause specified for property '{node.full_name()}' "
+                f"Unsupported or invalid query filter clause specified for property '{name}' "
                 f"of resource '{self.resource.name}'."
             )
-        return ast.Identifier(self.fields[node.name])
+        return self.props[node.name]
+
+    def _check_literal(self, prop, node: ast._Node) -> None:
+        values = node.val if isinstance(node, ast.List) else [node]
+        for value in values:
+            if not isinstance(value, _LITERALS.get(prop.type, ()) + (ast.Null,)):
+                raise bad_request(f"Invalid filter clause: {prop.name} compares with a {prop.type} value.")
+
+    def visit_Identifier(self, node: ast.Identifier) -> ast._Node:
+        return ast.Identifier(self._prop(node).filter_field)
+
+    def visit_Compare(self, node: ast.Compare) -> ast._Node:
+        prop = self._prop(node.left)
+        allowed = _EQUALITY + _ORDERING if prop.type == "date-time" else _EQUALITY
+        if not isinstance(node.comparator, allowed):
+            raise unsupported(f"Unsupported query: {prop.name} supports only {', '.join(_names(allowed))}.")
+        if isinstance(node.comparator, ast.In) != isinstance(node.right, ast.List):
+            raise bad_request("Invalid filter clause: use in with a list, such as mail in ('a@b.com', 'c@d.com').")
+        self._check_literal(prop, node.right)
+        return ast.Compare(node.comparator, self.visit(node.left), node.right)
 
     def visit_Call(self, node: ast.Call) -> ast._Node:
         if node.func.full_name() != "startswith" or len(node.args) != 2:
             raise unsupported(f"Unsupported function '{node.func.full_name()}' in $filter; use startswith.")
-        return ast.Call(node.func, [self.visit(arg) for arg in node.args])
+        prop = self._prop(node.args[0])
+        if prop.type != "string" or not isinstance(node.args[1], ast.String):
+            raise bad_request("Invalid filter clause: startswith takes a text property and a text value.")
+        return ast.Call(node.func, [self.visit(node.args[0]), node.args[1]])
+
+
+def _names(comparators: tuple) -> list[str]:
+    return [
+        {"Eq": "eq", "NotEq": "ne", "In": "in", "Lt": "lt", "LtE": "le", "Gt": "gt", "GtE": "ge"}[c.__name__]
+        for c in comparators
+    ]
 
 
 class _CaseInsensitiveQ(AstToDjangoQVisitor):
@@ -154,12 +200,18 @@ def parse_select(request: HttpRequest, resource: Resource) -> tuple[str, ...]:
     return names
 
 
-def _descending(request: HttpRequest) -> bool | None:
+def _descending(request: HttpRequest, resource: Resource) -> bool | None:
     value = request.GET.get("$orderby")
     if value is None:
         return None
     parts = value.split()
-    if not parts or parts[0] != "displayName" or len(parts) > 2 or parts[1:] not in ([], ["asc"], ["desc"]):
+    if (
+        "displayName" not in resource.filter_fields
+        or not parts
+        or parts[0] != "displayName"
+        or len(parts) > 2
+        or parts[1:] not in ([], ["asc"], ["desc"])
+    ):
         raise unsupported("Unsupported query: $orderby supports only displayName, asc or desc.")
     return parts[1:] == ["desc"]
 
@@ -177,7 +229,7 @@ def parse_list_query(request: HttpRequest, resource: Resource) -> ListQuery:
         select=parse_select(request, resource),
         filter=parse_filter(text, resource) if text else None,
         count=count == "true",
-        descending=_descending(request),
+        descending=_descending(request, resource),
     )
 
 
