@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from PIL import Image
 
+from directory.emails import canonical_email
 from directory.models import (
     MAX_SELF_SERVICE_APPROVERS,
     Account,
@@ -69,7 +70,7 @@ class AccountCreationForm(AdminUserCreationForm):
         field_classes = {}
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = canonical_email(self.cleaned_data["email"])
         if Account.objects.filter(email__iexact=email).exists():
             raise ValidationError(ACCOUNT_EMAIL_IN_USE)
         return email
@@ -92,7 +93,7 @@ class AccountChangeForm(UserChangeForm):
         field_classes = {}
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = canonical_email(self.cleaned_data["email"])
         if Account.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise ValidationError(ACCOUNT_EMAIL_IN_USE)
         return email

@@ -15,6 +15,8 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from directory.emails import canonical_domain, canonical_email
+
 MAX_COLLABORATION_DOMAINS_LENGTH = 25_000
 MAX_NOTES_LENGTH = 1_024
 MAX_SELF_SERVICE_APPROVERS = 10
@@ -30,12 +32,12 @@ class AccountManager(BaseUserManager["Account"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> "Account":
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=canonical_email(username))
 
     def create_user(self, email: str, password: str | None = None, **extra) -> "Account":
         if not email:
             raise ValueError("An account needs an email address.")
-        account = self.model(email=self.normalize_email(email).lower(), **extra)
+        account = self.model(email=canonical_email(email), **extra)
         if password:
             account.set_password(password)
         else:
@@ -77,7 +79,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = canonical_email(self.email)
 
     def get_full_name(self) -> str:
         return self.display_name or self.email
@@ -297,7 +299,7 @@ class Tenant(models.Model):
 
     @property
     def collaboration_domain_list(self) -> list[str]:
-        return [d.strip().lower() for d in self.collaboration_domains.splitlines() if d.strip()]
+        return [canonical_domain(d) for d in self.collaboration_domains.splitlines() if d.strip()]
 
 
 class DirectoryUser(models.Model):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from directory.audit import Activity, Actor, record_event
+from directory.emails import canonical_domain, canonical_email
 from directory.models import (
     MAX_COLLABORATION_DOMAINS_LENGTH,
     MAX_NOTES_LENGTH,
@@ -122,7 +123,7 @@ def create_user(
     account_enabled: bool = True,
 ) -> DirectoryUser:
     """Create a member (or an uninvited guest) in the tenant; audits "Add user"."""
-    mail = mail.strip().lower()
+    mail = canonical_email(mail)
     user = DirectoryUser(
         tenant=tenant,
         account=account,
@@ -182,7 +183,7 @@ def update_user(*, user: DirectoryUser, actor: Actor, **changes: object) -> Dire
         for name in changed:
             setattr(user, name, changes[name])
         if "mail" in changed:
-            user.mail = user.mail.strip().lower()
+            user.mail = canonical_email(user.mail)
         if not changed:
             return user
         _check_user_unique(user)
@@ -680,7 +681,7 @@ def normalize_domain_list(text: str) -> str:
         raise PolicyError(DOMAIN_LIST_TOO_LONG)
     domains: dict[str, None] = {}
     for line in text.splitlines():
-        domain = line.strip().lower()
+        domain = canonical_domain(line)
         if not domain:
             continue
         try:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from directory.emails import canonical_email
 from directory.models import Account
 from directory.services import PolicyError
 from invitations import ratelimit
@@ -59,7 +60,7 @@ def new_code() -> str:
 
 def send_passcode(*, invitation: Invitation, email: str) -> OneTimePasscode:
     """Email a fresh code to the address (older codes for it stop counting); at most 5 sends per 15 minutes."""
-    email = email.strip().lower()
+    email = canonical_email(email)
     tenant = invitation.tenant
     if not tenant.email_otp_enabled:
         raise PasscodeError(OTP_DISABLED.format(organization=tenant.display_name))
@@ -93,7 +94,7 @@ def verify_passcode(*, invitation: Invitation, email: str, code: str, display_na
     The Account is created (passwordless) when the address has none. A wrong code counts an
     attempt, committed even though the call refuses.
     """
-    email = email.strip().lower()
+    email = canonical_email(email)
     code = "".join(code.split())
     if not _CODE_RE.fullmatch(code):
         raise PasscodeError(CODE_FORMAT)

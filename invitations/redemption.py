@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from directory.audit import Activity, record_event
+from directory.emails import canonical_email
 from directory.models import Account, DirectoryUser, Tenant
 from directory.services import PolicyError
 from invitations import ratelimit
@@ -66,7 +67,7 @@ def has_newer_invitation(invitation: Invitation) -> bool:
 
 def may_redeem_as(*, invitation: Invitation, account: Account) -> bool:
     """Only the owner of the invited address, unless an admin reset lets the next person bind their address."""
-    return invitation.reset_redemption or account.email == invitation.invited_user_email_address.strip().lower()
+    return invitation.reset_redemption or account.email == canonical_email(invitation.invited_user_email_address)
 
 
 def is_redeemed_by(*, invitation: Invitation, account: Account) -> bool:
@@ -98,7 +99,7 @@ def request_new_link(*, invitation: Invitation) -> Invitation:
     ):
         raise RedemptionError(TOO_MANY_NEW_LINKS)
     # Sent on behalf of the original inviter, whose right to invite is checked again.
-    inviter = invitation.invited_by or Account.objects.filter(email=invitation.inviter_email.lower()).first()
+    inviter = invitation.invited_by or Account.objects.filter(email=canonical_email(invitation.inviter_email)).first()
     if inviter is None:
         raise RedemptionError(NO_INVITER)
     return resend_invitation(invitation=invitation, actor=inviter).invitation

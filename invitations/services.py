@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accessportal.links import absolute_url
 from directory.audit import Activity, Actor, AppActor, record_event
+from directory.emails import NOT_PUBLIC_DOMAIN, canonical_domain, canonical_email, has_public_domain
 from directory.models import (
     Account,
     DirectoryRoleAssignment,
@@ -123,7 +124,9 @@ def normalize_email(email: str) -> str:
         raise InvitationError(EMAIL_TOO_LONG)
     if "<" in email or ">" in email or '"' in email:
         raise InvitationError(EMAIL_WITH_NAME)
-    email = email.lower()
+    email = canonical_email(email)
+    if not has_public_domain(email):
+        raise InvitationError(NOT_PUBLIC_DOMAIN.format(email=email, domain=domain_of(email)))
     try:
         _email_validator(email)
     except ValidationError as exc:
@@ -132,7 +135,7 @@ def normalize_email(email: str) -> str:
 
 
 def domain_of(email: str) -> str:
-    return email.rsplit("@", 1)[1].lower()
+    return canonical_domain(email.rsplit("@", 1)[1])
 
 
 def _clean_text(value: str, *, max_length: int, too_long: str, line_break: str | None = None) -> str:

@@ -10,6 +10,8 @@ import secrets
 
 from django.core import signing
 
+from directory.emails import canonical_email
+
 BLOCK_LINK_SALT = "invitations.block-future-invitations"
 
 
@@ -29,7 +31,7 @@ def ticket_matches(plain: str, ticket_hash: str) -> bool:
 
 def block_link_token(email: str) -> str:
     """A signed token naming the address; it does not expire, like Azure's unsubscribe link."""
-    return signing.dumps({"email": email.strip().lower()}, salt=BLOCK_LINK_SALT, compress=True)
+    return signing.dumps({"email": canonical_email(email)}, salt=BLOCK_LINK_SALT, compress=True)
 
 
 def read_block_token(token: str) -> str | None:

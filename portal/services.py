@@ -19,6 +19,7 @@ from django.urls import reverse
 from accessportal.links import absolute_url
 from directory import services as directory
 from directory.audit import Activity, record_event
+from directory.emails import NOT_PUBLIC_DOMAIN, canonical_email, has_public_domain
 from directory.models import DirectoryUser, Group, Tenant
 from directory.services import PolicyError
 from invitations.models import OutboundEmail
@@ -74,9 +75,11 @@ def _lock_group(group: Group) -> Group:
 def _normalize_emails(emails: Iterable[str]) -> list[str]:
     result: list[str] = []
     for raw in emails:
-        email = raw.strip().lower()
+        email = canonical_email(raw)
         if not email:
             continue
+        if not has_public_domain(email):
+            raise PolicyError(NOT_PUBLIC_DOMAIN.format(email=email[:80], domain=email.rpartition("@")[2][:80]))
         try:
             validate_email(email)
         except ValidationError as exc:

@@ -96,3 +96,11 @@ def test_full_clean_refuses_email_of_another_account_whatever_its_case(db):
 def test_full_name_falls_back_to_email(db):
     assert Account(email="megan@contoso.com").get_full_name() == "megan@contoso.com"
     assert Account(email="megan@contoso.com", display_name="Megan Bowen").get_short_name() == "Megan Bowen"
+
+
+def test_an_account_keeps_a_unicode_domain_in_its_ascii_form_and_signs_in_with_either(client, db):
+    account = Account.objects.create_user("Ann@Bücher.example", password="Contoso-Demo-2026")
+
+    assert account.email == "ann@xn--bcher-kva.example"
+    assert Account.objects.get_by_natural_key("ann@bücher.example") == account
+    assert client.login(username="ann@bücher.example", password="Contoso-Demo-2026")

@@ -6,6 +6,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from directory.audit import Activity
+from directory.emails import NOT_PUBLIC_DOMAIN
 from directory.models import AuditEvent, DirectoryRoleAssignment, DirectoryUser, GroupMember, Tenant
 from directory.services import GUEST_DYNAMIC_GROUP, GUEST_SYNCED_GROUP
 from invitations import services
@@ -128,7 +129,12 @@ def test_invite_without_message_sends_no_email_but_returns_the_link(tenant, memb
         ("john@fabrikam.com\nBcc: all@victim.example", services.EMAIL_LINE_BREAK),
         ("not-an-address", services.EMAIL_INVALID.format(email="not-an-address")),
         ("john@@fabrikam.com", services.EMAIL_INVALID.format(email="john@@fabrikam.com")),
-        ("john@fabrikam", services.EMAIL_INVALID.format(email="john@fabrikam")),
+        ("john@fabrikam", NOT_PUBLIC_DOMAIN.format(email="john@fabrikam", domain="fabrikam")),
+        ("a@localhost", NOT_PUBLIC_DOMAIN.format(email="a@localhost", domain="localhost")),
+        ("a@portal.localhost", NOT_PUBLIC_DOMAIN.format(email="a@portal.localhost", domain="portal.localhost")),
+        ("a@[127.0.0.1]", NOT_PUBLIC_DOMAIN.format(email="a@[127.0.0.1]", domain="[127.0.0.1]")),
+        ("a@[IPv6:::1]", NOT_PUBLIC_DOMAIN.format(email="a@[ipv6:::1]", domain="[ipv6:::1]")),
+        ("a@127.0.0.1", NOT_PUBLIC_DOMAIN.format(email="a@127.0.0.1", domain="127.0.0.1")),
     ],
 )
 def test_invite_refuses_invalid_addresses(tenant, member, email, message):
@@ -137,6 +143,24 @@ def test_invite_refuses_invalid_addresses(tenant, member, email, message):
 
     assert excinfo.value.message == message
     assert not DirectoryUser.objects.filter(user_type=DirectoryUser.UserType.GUEST).exists()
+
+
+def test_a_unicode_domain_and_its_ascii_form_are_one_guest(tenant, member):
+    first = invite_guest(tenant=tenant, inviter=member, email="User@Bücher.example")
+    second = invite_guest(tenant=tenant, inviter=member, email="user@xn--bcher-kva.example")
+
+    assert first.user.mail == "user@xn--bcher-kva.example"
+    assert second.user == first.user and not second.created
+    assert DirectoryUser.objects.filter(user_type=DirectoryUser.UserType.GUEST).count() == 1
+
+
+def test_a_unicode_domain_matches_its_ascii_form_in_collaboration_restrictions(tenant, member):
+    tenant.collaboration_restriction = Tenant.CollaborationRestriction.DENY_LISTED
+    tenant.collaboration_domains = "bücher.example"
+    tenant.save()
+
+    with pytest.raises(InvitationError, match="xn--bcher-kva.example"):
+        invite_guest(tenant=tenant, inviter=member, email="user@xn--bcher-kva.example")
 
 
 def test_invite_refuses_a_message_over_1000_characters(tenant, member):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from directory import services as directory_services
+from directory.emails import NOT_PUBLIC_DOMAIN
 from directory.models import AuditEvent, DirectoryUser, GroupMember
 from invitations import services as invitation_services
 from invitations.models import Invitation, OutboundEmail
@@ -133,6 +134,15 @@ def test_add_members_refuses_an_invalid_address(owner, group):
     with pytest.raises(services.PolicyError) as excinfo:
         services.add_members(actor=owner, group=group, emails=["not-an-address"])
     assert excinfo.value.messages == [services.INVALID_EMAIL.format(email="not-an-address")]
+
+
+@pytest.mark.parametrize("email", ["sam@localhost", "sam@[10.0.0.1]", "sam@intranet"])
+def test_add_members_refuses_an_address_without_a_public_domain_and_says_why(owner, group, email):
+    with pytest.raises(services.PolicyError) as excinfo:
+        services.add_members(actor=owner, group=group, emails=[email])
+    domain = email.rpartition("@")[2]
+    assert excinfo.value.messages == [NOT_PUBLIC_DOMAIN.format(email=email, domain=domain)]
+    assert "isn't a public internet domain" in excinfo.value.messages[0]
 
 
 def test_add_members_refuses_more_than_50_people(owner, group):
