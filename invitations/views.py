@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from directory.emails import canonical_email
 from directory.models import Account
 from directory.services import PolicyError
 from invitations import passcodes, redemption
@@ -74,8 +75,8 @@ def _destination(request: HttpRequest, invitation: Invitation) -> str:
 def _chosen_address(request: HttpRequest, invitation: Invitation) -> str:
     """The address being proven: always the invited one, except after a reset when the guest names theirs."""
     if not invitation.reset_redemption:
-        return invitation.invited_user_email_address.strip().lower()
-    email = (request.POST.get("email") or request.GET.get("email") or "").strip().lower()
+        return canonical_email(invitation.invited_user_email_address)
+    email = canonical_email(request.POST.get("email") or request.GET.get("email") or "")
     try:
         validate_email(email)
     except ValidationError:
@@ -104,7 +105,7 @@ def redeem(request: HttpRequest, ticket: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def redeem_sign_in(request: HttpRequest, ticket: str) -> HttpResponse:
     invitation, response = _gate(request, ticket)
     if response is not None:
@@ -168,7 +169,7 @@ def redeem_code(request: HttpRequest, ticket: str) -> HttpResponse:
     if request.method == "POST":
         # A new account for the invited address takes the name the inviter gave; another address gets none.
         display_name = ""
-        if email == invitation.invited_user_email_address.strip().lower():
+        if email == canonical_email(invitation.invited_user_email_address):
             display_name = invitation.invited_user_display_name or invitation.invited_user.display_name
         try:
             account = passcodes.verify_passcode(
@@ -242,11 +243,14 @@ def block(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _mailbox_allowed(request: HttpRequest) -> None:
-    if not (settings.DEMO_MODE or (request.user.is_authenticated and request.user.is_staff)):
+    # Outside the demo the mailbox holds live codes and redemption links: only staff allowed
+    # to read the admin's Outbound emails (which shows the same rows) may open it.
+    user = request.user
+    if not (settings.DEMO_MODE or (user.is_staff and user.has_perm("invitations.view_outboundemail"))):
         raise Http404("No mailbox here.")
 
 
-@require_GET
+@require_safe
 def mailbox(request: HttpRequest) -> HttpResponse:
     _mailbox_allowed(request)
     query = request.GET.get("q", "").strip()[:MAX_SEARCH_LENGTH]
@@ -261,7 +265,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def mailbox_email(request: HttpRequest, email_id: uuid.UUID) -> HttpResponse:
     _mailbox_allowed(request)
     email = get_object_or_404(OutboundEmail, pk=email_id)
@@ -271,7 +275,7 @@ def mailbox_email(request: HttpRequest, email_id: uuid.UUID) -> HttpResponse:
 _HEAD_RE = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 
 
-@require_GET
+@require_safe
 @xframe_options_sameorigin
 def mailbox_email_html(request: HttpRequest, email_id: uuid.UUID) -> HttpResponse:
     _mailbox_allowed(request)

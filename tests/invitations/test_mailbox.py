@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ MAILBOX = "/invitations/mailbox/"
 @pytest.fixture
 def staff(client, db):
     account = AccountFactory(is_staff=True)
+    account.user_permissions.add(Permission.objects.get(codename="view_outboundemail"))
     client.force_login(account)
     return account
 
@@ -53,6 +55,24 @@ def test_mailbox_is_hidden_from_signed_in_non_staff_outside_demo_mode(client, db
     client.force_login(DirectoryUserFactory().account)
 
     assert client.get(MAILBOX).status_code == 404
+
+
+def test_mailbox_is_hidden_from_staff_without_the_outbound_email_permission(client, db, not_demo, invitation_email):
+    client.force_login(AccountFactory(is_staff=True))
+
+    for url in (
+        MAILBOX,
+        reverse("invitations:mailbox-email", args=[invitation_email.pk]),
+        reverse("invitations:mailbox-email-html", args=[invitation_email.pk]),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def test_mailbox_opens_for_staff_with_the_outbound_email_permission(client, staff, not_demo, invitation_email):
+    response = client.get(MAILBOX)
+
+    assert response.status_code == 200
+    assert invitation_email.subject in response.content.decode()
 
 
 def test_mailbox_is_open_to_everyone_in_demo_mode(client, demo, invitation_email):
