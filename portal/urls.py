@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from portal.views import account, apps, groups, manage, requests
@@ -9,7 +8,7 @@ urlpatterns = [
     path("", apps.my_apps, name="my-apps"),
     path("sign-in/", apps.SignInView.as_view(), name="sign-in"),
     path("apps/<uuid:app_id>/logo.png", apps.app_logo, name="app-logo"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("sign-out/", apps.SignOutView.as_view(), name="sign-out"),
     path("apps/<uuid:app_id>/launch/", apps.launch, name="launch"),
     path("apps/<uuid:app_id>/details/", apps.app_details, name="app-details"),
     path("sample-app/<uuid:app_id>/", apps.sample_app, name="sample-app"),

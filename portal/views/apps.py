@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 
+from accessportal.links import local_next
 from directory.models import Application, DirectoryUser, GroupOwner
 from directory.selectors import apps_for_user
 from portal.access_requests import may_launch
@@ -17,10 +18,21 @@ MAX_QUERY_LENGTH = 256
 VIEWS = ("grid", "list")
 
 
-class SignInView(auth_views.LoginView):
+class LocalNextMixin:
+    """Where to go after signing in or out: Django's check, through the site's one `next` rule."""
+
+    def get_redirect_url(self) -> str:
+        return local_next(self.request, "")
+
+
+class SignInView(LocalNextMixin, auth_views.LoginView):
     template_name = "portal/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+class SignOutView(LocalNextMixin, auth_views.LogoutView):
+    pass
 
 
 def direct_link(request: HttpRequest, application: Application) -> str:

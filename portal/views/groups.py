@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accessportal.links import local_next
 from directory.models import DirectoryUser, Group
 from directory.services import PolicyError, is_directory_admin
 from portal import selectors, services
@@ -47,13 +47,6 @@ def _owned_group(request: HttpRequest, group_id: uuid.UUID) -> Group:
 
 def _can_manage(group: Group) -> bool:
     return bool(group.is_owner) and not read_only_reason(group=group, is_owner=True)
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=False):
-        return candidate
-    return default
 
 
 def _refuse(request: HttpRequest, exc: PolicyError, url: str) -> HttpResponse:
@@ -310,7 +303,7 @@ def _decide(request: HttpRequest, request_id: uuid.UUID, *, approve: bool) -> Ht
         return render(
             request,
             "portal/_join_requests_section.html#join-request-row",
-            {"join_request": join_request, "error": error, "next": _next_url(request, default_url)},
+            {"join_request": join_request, "error": error, "next": local_next(request, default_url)},
         )
     if error:
         messages.error(request, error)
@@ -319,7 +312,7 @@ def _decide(request: HttpRequest, request_id: uuid.UUID, *, approve: bool) -> Ht
         messages.success(
             request, f"{verb} {join_request.requester.display_name}'s request to join {join_request.group}."
         )
-    return redirect(_next_url(request, default_url))
+    return redirect(local_next(request, default_url))
 
 
 @groups_feature_required
@@ -343,6 +336,6 @@ def join_request_cancel(request: HttpRequest, request_id: uuid.UUID) -> HttpResp
     try:
         services.cancel_join_request(actor=user, join_request=join_request)
     except PolicyError as exc:
-        return _refuse(request, exc, _next_url(request, default_url))
+        return _refuse(request, exc, local_next(request, default_url))
     messages.success(request, f"Cancelled your request to join {join_request.group}.")
-    return redirect(_next_url(request, default_url))
+    return redirect(local_next(request, default_url))

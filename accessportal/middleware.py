@@ -1,0 +1,40 @@
+"""Request cleaning that every view relies on."""
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+# C0 controls, DEL and C1 controls, except tab, line feed and carriage return, which
+# textareas legitimately send. PostgreSQL refuses NUL in text outright (a 500 on any
+# search box), and the others have no business in names, searches or messages either.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# Query parameters are searches, page numbers and `next` paths: none is meant to be longer. A
+# longer search would only be echoed back in full, or refused by SQLite ("LIKE pattern too complex").
+MAX_QUERY_VALUE_LENGTH = 1024
+
+
+def _cleaned(data: QueryDict, *, max_length: int | None = None) -> QueryDict:
+    def clean(value: str) -> str:
+        return _CONTROL_CHARACTERS.sub("", value)[:max_length]
+
+    if not any(clean(key) != key or any(clean(v) != v for v in values) for key, values in data.lists()):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(clean(key), [clean(value) for value in values])
+    cleaned._mutable = False
+    return cleaned
+
+
+def control_characters_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Strip control characters from every query parameter and form field, and cap query parameters' length."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        request.GET = _cleaned(request.GET, max_length=MAX_QUERY_VALUE_LENGTH)
+        if request.method == "POST" and request.content_type in _FORM_CONTENT_TYPES:
+            request.POST = _cleaned(request.POST)
+        return get_response(request)
+
+    return middleware
