@@ -6,6 +6,7 @@ whether the signed-in directory user may see it, so an object they may not see i
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from directory.emails import canonical_email
 from directory.models import Application, DirectoryUser, Group, GroupMember, GroupOwner
 from directory.services import is_directory_admin
 from portal.models import GroupJoinRequest
@@ -131,7 +132,7 @@ def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
 
 
 def directory_user_with_mail(*, group: Group, email: str) -> DirectoryUser | None:
-    return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__iexact=email.strip()).first()
+    return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__iexact=canonical_email(email)).first()
 
 
 def pending_join_requests_for_owner(*, user: DirectoryUser, group: Group | None = None) -> QuerySet[GroupJoinRequest]:

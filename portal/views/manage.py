@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accessportal.links import absolute_url
 from directory import services as directory_services
+from directory.emails import canonical_email
 from directory.models import Application, DirectoryUser, Group
 from directory.services import PolicyError
 from portal import selectors, services
@@ -203,7 +204,7 @@ def suggestions_context(group: Group, q: str) -> dict[str, object]:
         else:
             existing = selectors.directory_user_with_mail(group=group, email=q)
             if existing is None:
-                invite_email = q.lower()
+                invite_email = canonical_email(q)
             elif group.member_links.filter(user=existing).exists():
                 already_member = existing
     return {"suggestions": suggestions, "invite_email": invite_email, "already_member": already_member, "q": q}

@@ -134,3 +134,16 @@ def test_people_search_says_when_an_address_is_already_a_member(owner_client, gr
     body = search(owner_client, group, "alex@contoso.example").content.decode()
     assert "Alex Wilber (alex@contoso.example) is already a member of Marketing." in body
     assert "as a guest" not in body
+
+
+def test_a_typed_unicode_domain_is_offered_in_its_ascii_form_and_finds_the_guest_already_there(
+    owner_client, group, tenant
+):
+    offer = search(owner_client, group, "Sam@Bücher.example").content.decode()
+    assert 'data-value="sam@xn--bcher-kva.example"' in offer
+
+    guest = DirectoryUserFactory(tenant=tenant, mail="lee@xn--bcher-kva.example", display_name="Lee Guest")
+    GroupMemberFactory(group=group, user=guest)
+    html = search(owner_client, group, "lee@bücher.example").content.decode()
+    assert "Invite lee@" not in html
+    assert selectors.directory_user_with_mail(group=group, email="LEE@bücher.example") == guest
