@@ -1,14 +1,18 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: demo test lint format migrations-check deploy-check chromium screenshots bench
+.PHONY: demo demo-setup test lint format migrations-check deploy-check chromium screenshots bench
 
 VENV := .venv/bin
-DEMO_ENV := DJANGO_DEBUG=true ACCESSPORTAL_DEMO=true
+# Demo mode runs with debug off (the product's own error pages) on a key kept in .demo-secret-key.
+DEMO_ENV := ACCESSPORTAL_DEMO=true
 
-demo:
+# demo-setup prepares the database; processes the demo serves are started by `demo`.
+demo: demo-setup
+	$(DEMO_ENV) $(VENV)/python manage.py runserver 127.0.0.1:8000
+
+demo-setup:
 	scripts/bootstrap
 	$(DEMO_ENV) $(VENV)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(VENV)/python manage.py seed_demo
-	$(DEMO_ENV) $(VENV)/python manage.py runserver 127.0.0.1:8000
 
 test: chromium
 	scripts/bootstrap dev
@@ -34,7 +38,7 @@ migrations-check:
 deploy-check:
 	scripts/bootstrap
 	DJANGO_SECRET_KEY=$$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	DJANGO_ALLOWED_HOSTS=portal.example.com EMAIL_HOST=smtp.example.com \
+	DJANGO_ALLOWED_HOSTS=portal.example.com EMAIL_HOST=smtp.example.com ACCESSPORTAL_SITE_URL=https://portal.example.com \
 	$(VENV)/python manage.py check --deploy --fail-level WARNING
 
 bench:

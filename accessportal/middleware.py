@@ -3,7 +3,10 @@
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
+
+from accessportal.links import links_follow
 
 # C0 controls, DEL and C1 controls, except tab, line feed and carriage return, which
 # textareas legitimately send. PostgreSQL refuses NUL in text outright (a 500 on any
@@ -36,5 +39,17 @@ def control_characters_middleware(get_response: Callable[[HttpRequest], HttpResp
         if request.method == "POST" and request.content_type in _FORM_CONTENT_TYPES:
             request.POST = _cleaned(request.POST)
         return get_response(request)
+
+    return middleware
+
+
+def demo_links_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
+    """In demo mode, links in the emails a request sends point where the demo is being served."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if not settings.DEMO_MODE:
+            return get_response(request)
+        with links_follow(request):
+            return get_response(request)
 
     return middleware

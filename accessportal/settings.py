@@ -42,9 +42,23 @@ DEMO_MODE = env_bool("ACCESSPORTAL_DEMO", False)
 SCHEMA_ONLY_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
 _schema_only = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] and sys.argv[1] in SCHEMA_ONLY_COMMANDS
 
+
+def demo_secret_key(path: Path) -> str:
+    """The demo's own key, generated on first use into an ignored file, so sessions survive restarts."""
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        # Made earlier, or a moment ago by the other runserver process: everyone reads the same key.
+        pass
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY and _schema_only:
     SECRET_KEY = secrets.token_urlsafe(50)
+if not SECRET_KEY and DEMO_MODE:
+    SECRET_KEY = demo_secret_key(BASE_DIR / ".demo-secret-key")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -54,10 +68,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789abcdef"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or DEMO_MODE else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# The absolute address used in links inside emails (no trailing slash).
-SITE_URL = os.environ.get("ACCESSPORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The absolute address used in links inside emails (no trailing slash). Required in production
+# (`check --deploy` says so); in demo mode links follow the address the demo is served on.
+SITE_URL = os.environ.get("ACCESSPORTAL_SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before CSRF and every view, so nothing ever sees a NUL or another control character.
     "accessportal.middleware.control_characters_middleware",
+    "accessportal.middleware.demo_links_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,11 +155,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The cache holds the rate limits, so it must be shared by every worker and server: Redis
+# when REDIS_URL is set, else a table in the database (created by `migrate`). Culling
+# drops expired rows first; the bound is far above what 15-minute windows leave behind.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "accessportal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -157,10 +182,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEBUG or DEMO_MODE
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The demo (debug off) has WhiteNoise serve straight from the source folders: a fresh clone
+# has nothing collected, and nothing needs collecting.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO_MODE
 # Uploads are logos and CSV files: keep them small and in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -216,7 +244,8 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+# The demo runs with debug off but on plain http://127.0.0.1:8000: no HTTPS redirect, no HSTS.
+if not DEBUG and not DEMO_MODE:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -15,10 +15,10 @@ and Megan is assigned to Salesforce so it is on her My Apps.
 from dataclasses import dataclass, field
 
 from django.apps import apps as django_apps
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accessportal.links import site_url
 from directory import services
 from directory.audit import Activity, Actor, record_event
 from directory.logos import app_logo_png
@@ -348,7 +348,7 @@ DEMO_ACCOUNTS = tuple((tenant, person) for tenant in DEMO_TENANTS for person in 
 
 def sample_app_url(application: Application) -> str:
     """The built-in sample app page (portal:sample-app) every demo tile opens."""
-    return f"{settings.SITE_URL}/sample-app/{application.pk}/"
+    return f"{site_url()}/sample-app/{application.pk}/"
 
 
 class _Seeder:

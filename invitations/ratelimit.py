@@ -1,8 +1,11 @@
-"""Fixed-window rate limits kept in the cache.
+"""Fixed-window rate limits, shared by every worker and server through the cache.
 
-The cache is Redis when REDIS_URL is set, so every app server counts against the
-same numbers; `cache.add` and `cache.incr` are atomic there (and in the local
-memory cache used by the demo and the tests).
+The cache is the database's cache table by default and Redis when REDIS_URL is set
+(never a per-process cache: `check --deploy` warns about one). A window allows `limit`
+numbered slots and each attempt claims the lowest free one with `cache.add`, which is
+atomic on every backend (the table's primary key, Redis SET NX), so two servers can
+never both take the same slot. A hint of the highest slot claimed saves probing the
+taken ones.
 """
 
 import hashlib
@@ -19,14 +22,16 @@ def _key(scope: str, identifier: str, window: int) -> str:
 
 def hit(*, scope: str, identifier: str, limit: int, period_seconds: int) -> bool:
     """Count one attempt; True while at most `limit` attempts fell in the current period."""
-    window = int(time.time() // period_seconds)
-    key = _key(scope, identifier, window)
-    if cache.add(key, 1, timeout=period_seconds):
-        return limit >= 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this attempt opens a new window.
-        cache.add(key, 1, timeout=period_seconds)
-        count = 1
-    return count <= limit
+    key = _key(scope, identifier, int(time.time() // period_seconds))
+    # Every slot up to the hint is taken: a slot is only claimed after the ones below it were found taken.
+    for slot in range(cache.get(f"{key}:claimed", 0) + 1, limit + 1):
+        if cache.add(f"{key}:{slot}", 1, timeout=period_seconds):
+            cache.set(f"{key}:claimed", slot, timeout=period_seconds)
+            return True
+    return False
+
+
+def is_exhausted(*, scope: str, identifier: str, limit: int, period_seconds: int) -> bool:
+    """True when the current period's `limit` attempts are all used (without counting one)."""
+    key = _key(scope, identifier, int(time.time() // period_seconds))
+    return cache.get(f"{key}:{limit}") is not None

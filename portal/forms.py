@@ -2,24 +2,66 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
+from directory.emails import canonical_email
 from directory.models import Group, Tenant
 from portal.decisions import MAX_REASON_LENGTH, REASON_TOO_LONG
+from portal.lockout import client_address, lockout_refusal, record_failed_sign_in
 from portal.models import MAX_JUSTIFICATION_LENGTH
 from portal.services import MAX_MESSAGE_LENGTH
 
 
-class SignInForm(AuthenticationForm):
-    username = forms.EmailField(
+def _email_address_field() -> forms.EmailField:
+    return forms.EmailField(
         label="Email address",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        error_messages={"required": "Enter your email address.", "invalid": "Enter a valid email address."},
     )
+
+
+class SignInEmailForm(forms.Form):
+    """Step one of signing in: the email address, then **Next**."""
+
+    username = _email_address_field()
+
+    def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean_username(self) -> str:
+        return canonical_email(self.cleaned_data["username"])
+
+
+class SignInForm(AuthenticationForm):
+    """Step two: the password. Refuses before checking it when the account or address is locked out."""
+
+    username = _email_address_field()
 
     error_messages = {
         "invalid_login": "That email address and password don't match an account. Check both and try again.",
         "inactive": "This account is disabled. Ask your administrator to enable it.",
     }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].widget.attrs["autofocus"] = True
+
+    def clean_username(self) -> str:
+        return canonical_email(self.cleaned_data["username"])
+
+    def clean(self) -> dict[str, object]:
+        email = self.cleaned_data.get("username") or ""
+        address = client_address(self.request)
+        if email and (refusal := lockout_refusal(email=email, client_address=address)):
+            raise ValidationError(refusal, code="locked")
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                record_failed_sign_in(email=email, client_address=address)
+            raise
 
 
 class AppRequestForm(forms.Form):

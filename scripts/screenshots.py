@@ -130,6 +130,7 @@ def new_page(browser: Browser, base_url: str) -> Page:
 def sign_in(page: Page, email: str) -> None:
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Apps", exact=True)).to_be_visible()

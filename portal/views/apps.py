@@ -11,7 +11,7 @@ from accessportal.links import local_next
 from directory.models import Application, DirectoryUser, GroupOwner
 from directory.selectors import apps_for_user
 from portal.access_requests import may_launch
-from portal.forms import SignInForm
+from portal.forms import SignInEmailForm, SignInForm
 from portal.tenancy import directory_user_required
 
 MAX_QUERY_LENGTH = 256
@@ -26,9 +26,33 @@ class LocalNextMixin:
 
 
 class SignInView(LocalNextMixin, auth_views.LoginView):
+    """Microsoft's two steps, email address → **Next** → password, as plain form posts (no JavaScript needed).
+
+    Signing in succeeds in form_valid and fails in form_invalid (wrong password, lockout, disabled account).
+    """
+
     template_name = "portal/sign_in.html"
-    authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_form_class(self) -> type[SignInForm | SignInEmailForm]:
+        return SignInForm if "password" in self.request.POST else SignInEmailForm
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        form = self.get_form()
+        if not isinstance(form, SignInEmailForm):
+            return super().post(request, *args, **kwargs)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        # Whether the address has an account is not revealed: every address is asked for a password.
+        password_form = SignInForm(request, initial={"username": form.cleaned_data["username"]})
+        return self.render_to_response(self.get_context_data(form=password_form))
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["password_step"] = isinstance(form, SignInForm)
+        context["email"] = form.data.get("username", "") if form.is_bound else form.initial.get("username", "")
+        return context
 
 
 class SignOutView(LocalNextMixin, auth_views.LogoutView):

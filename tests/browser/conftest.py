@@ -81,6 +81,7 @@ def page(browser: Browser, live_server) -> Iterator[Page]:
 def sign_in(page: Page, email: str, password: str) -> None:
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 

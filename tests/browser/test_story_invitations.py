@@ -208,6 +208,7 @@ def test_a_member_of_another_organization_redeems_with_his_password_and_can_swit
     assert_accessible(lee)
     lee.get_by_role("link", name="Sign in with your password").click()
     lee.get_by_label("Email address").fill(LEE)
+    lee.get_by_role("button", name="Next").click()
     lee.get_by_label("Password").fill(DEMO_PASSWORD)
     lee.get_by_role("button", name="Sign in").click()
 

@@ -137,4 +137,4 @@ def test_sign_in_page_is_organization_neutral_without_portal_navigation(client, 
     assert '<h1 id="sign-in-heading">Sign in</h1>' in html
     assert tenant.display_name not in html
     assert nav_links(html) == []
-    assert 'autocomplete="email"' in html
+    assert 'autocomplete="username"' in html

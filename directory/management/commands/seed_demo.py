@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
+from accessportal.links import site_url
 from directory.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, reset_demo, seed_demo
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS("The demo data is already there; nothing changed."))
 
-        site = settings.SITE_URL
+        site = site_url()
         width = max(len(person.mail) for _, person in DEMO_ACCOUNTS)
         lines = [
             "",
