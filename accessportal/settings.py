@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "directory",
     "invitations",
     "portal",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,11 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+
+# Sign-in logs older than this are removed by `manage.py clean_sign_in_logs` (Entra keeps 30 days).
+SIGN_IN_LOG_RETENTION_DAYS = int(os.environ.get("ACCESSPORTAL_SIGN_IN_LOG_RETENTION_DAYS", "30"))
+if SIGN_IN_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("ACCESSPORTAL_SIGN_IN_LOG_RETENTION_DAYS must be at least 1.")
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {

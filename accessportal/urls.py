@@ -19,5 +19,6 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("invitations/", include("invitations.urls")),
+    path("", include("signin.urls")),
     path("", include("portal.urls")),
 ]

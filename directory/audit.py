@@ -39,6 +39,11 @@ class Activity(models.TextChoices):
     APPROVE_APP_ACCESS = "Approve a pending request to access an application"
     REJECT_APP_ACCESS = "Reject a pending request to access an application"
     CANCEL_APP_ACCESS = "Cancel a pending request to access an application"
+    ADD_APPLICATION = "Add application"
+    UPDATE_APPLICATION = "Update application"
+    # Azure's activity name really ends with a space.
+    UPDATE_APPLICATION_SECRETS = "Update application – Certificates and secrets management "
+    CONSENT_TO_APPLICATION = "Consent to application"
     UPDATE_AUTHORIZATION_POLICY = "Update authorization policy"
     BULK_INVITE_FINISHED = "Bulk invite users - finished (bulk)"
     # Not an Azure activity (Azure has no revoke); named in its style for the admin's revoke action.
@@ -69,6 +74,10 @@ _APPLICATION = {
     Activity.APPROVE_APP_ACCESS,
     Activity.REJECT_APP_ACCESS,
     Activity.CANCEL_APP_ACCESS,
+    Activity.ADD_APPLICATION,
+    Activity.UPDATE_APPLICATION,
+    Activity.UPDATE_APPLICATION_SECRETS,
+    Activity.CONSENT_TO_APPLICATION,
 }
 
 

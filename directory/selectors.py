@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from directory.models import Account, Application, DirectoryUser, Group, GroupMember, GroupOwner
+from directory.models import Account, Application, AppRoleAssignment, DirectoryUser, Group, GroupMember, GroupOwner
 
 
 def apps_for_user(*, user: DirectoryUser) -> QuerySet[Application]:
@@ -14,6 +14,19 @@ def apps_for_user(*, user: DirectoryUser) -> QuerySet[Application]:
         .distinct()
         .order_by("display_name")
     )
+
+
+def assigned_filter(user: DirectoryUser) -> Q:
+    """Applications the user is assigned to, directly or through a group (a filter on Application)."""
+    in_assigned_group = GroupMember.objects.filter(user=user, group__app_role_assignments__application=OuterRef("pk"))
+    return Q(Exists(AppRoleAssignment.objects.filter(application=OuterRef("pk"), principal_user=user))) | Q(
+        Exists(in_assigned_group)
+    )
+
+
+def is_assigned(*, user: DirectoryUser, application: Application) -> bool:
+    """The user is assigned to the app directly or through a group."""
+    return Application.objects.filter(pk=application.pk).filter(assigned_filter(user)).exists()
 
 
 def groups_owned_by(*, user: DirectoryUser) -> QuerySet[Group]:

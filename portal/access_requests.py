@@ -7,13 +7,14 @@ the outbox in that same transaction).
 """
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accessportal.links import absolute_url
 from directory.audit import Activity, record_event
-from directory.models import Application, AppRoleAssignment, DirectoryUser, GroupMember
+from directory.models import Application, DirectoryUser, GroupMember
+from directory.selectors import assigned_filter, is_assigned
 from directory.services import PolicyError, add_group_member
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
@@ -31,18 +32,6 @@ SELF_SERVICE_TURNED_OFF = "Self-service access to {app} was turned off, so this 
 
 
 # Reads ---------------------------------------------------------------------
-
-
-def _assigned_filter(user: DirectoryUser) -> Q:
-    in_assigned_group = GroupMember.objects.filter(user=user, group__app_role_assignments__application=OuterRef("pk"))
-    return Q(Exists(AppRoleAssignment.objects.filter(application=OuterRef("pk"), principal_user=user))) | Q(
-        Exists(in_assigned_group)
-    )
-
-
-def is_assigned(*, user: DirectoryUser, application: Application) -> bool:
-    """The user is assigned to the app directly or through a group."""
-    return Application.objects.filter(pk=application.pk).filter(_assigned_filter(user)).exists()
 
 
 def may_launch(*, user: DirectoryUser, application: Application) -> bool:
@@ -63,7 +52,7 @@ def requestable_apps_for_user(*, user: DirectoryUser) -> QuerySet[Application]:
             visible_to_users=True,
             account_enabled=True,
         )
-        .exclude(_assigned_filter(user))
+        .exclude(assigned_filter(user))
         .annotate(pending_request=Exists(pending))
         .defer("logo", "notes")
         .order_by("display_name")

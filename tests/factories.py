@@ -1,5 +1,7 @@
 """One factory per model. Traits name the states tests need: guest, pending, accepted, dynamic, synced."""
 
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -20,6 +22,8 @@ from invitations.models import BlockedAddress, Invitation, OneTimePasscode, Outb
 from invitations.passcodes import CODE_LIFETIME, hash_code
 from invitations.tickets import hash_ticket
 from portal.models import AppAccessRequest, GroupJoinRequest
+from signin.models import AppRegistration, ClientSecret, SignInEvent
+from signin.services import hash_secret
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 
@@ -318,3 +322,54 @@ class OneTimePasscodeFactory(factory.django.DjangoModelFactory):
         passcode.save()
         passcode.plain_code = plain
         return passcode
+
+
+class AppRegistrationFactory(factory.django.DjangoModelFactory):
+    """An app registration backing an OIDC enterprise application of the same tenant."""
+
+    class Meta:
+        model = AppRegistration
+
+    tenant = factory.SubFactory(TenantFactory)
+    application = factory.SubFactory(ApplicationFactory, tenant=factory.SelfAttribute("..tenant"))
+    display_name = factory.LazyAttribute(lambda o: o.application.display_name if o.application else "Registration")
+    redirect_uris = factory.Sequence(lambda n: f"https://rp{n}.example/callback")
+
+    class Params:
+        unlinked = factory.Trait(application=None)
+
+
+class ClientSecretFactory(factory.django.DjangoModelFactory):
+    """A client secret. Its plain value is `secret.value` (only the hash is stored)."""
+
+    class Meta:
+        model = ClientSecret
+
+    registration = factory.SubFactory(AppRegistrationFactory)
+    description = "Test secret"
+    value = factory.Sequence(lambda n: f"test-secret-value-{n:04d}-abcdefghijklmnop")
+    expires_date_time = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+    class Params:
+        expired = factory.Trait(expires_date_time=factory.LazyFunction(timezone.now))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        value = kwargs.pop("value")
+        secret = model_class(*args, hint=value[:3], secret_hash=hash_secret(value), **kwargs)
+        secret.save()
+        secret.value = value
+        return secret
+
+
+class SignInEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignInEvent
+
+    tenant = factory.SubFactory(TenantFactory)
+    request_id = factory.Faker("uuid4", cast_to=None)
+    user_display_name = factory.Faker("name")
+    user_principal_name = factory.Sequence(lambda n: f"signin{n}@member.example")
+    app_display_name = "My Apps"
+    status = SignInEvent.Status.SUCCESS
+    protocol = SignInEvent.Protocol.PASSWORD
