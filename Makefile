@@ -7,6 +7,8 @@ DEMO_ENV := ACCESSPORTAL_DEMO=true
 
 # demo-setup prepares the database; processes the demo serves are started by `demo`.
 demo: demo-setup
+	# The sample relying parties (samples/serve.py) run beside the portal and stop with it.
+	$(VENV)/python -m samples.serve & samples=$$!; trap 'kill $$samples' EXIT INT TERM; \
 	$(DEMO_ENV) $(VENV)/python manage.py runserver 127.0.0.1:8000
 
 demo-setup:

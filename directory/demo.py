@@ -533,6 +533,10 @@ def seed_demo() -> int:
     with transaction.atomic():
         for spec in DEMO_TENANTS:
             seeder.seed_tenant(spec)
+        # Apps above the directory (the identity provider) wire their part of the story.
+        for config in django_apps.get_app_configs():
+            if hasattr(config, "seed_demo"):
+                seeder.created += config.seed_demo()
     return seeder.created
 
 
@@ -543,7 +547,7 @@ def wipe_all_data() -> None:
         # initiated_by_user to NULL, an UPDATE the append-only trigger refuses.
         AuditEvent.objects.all().delete()
         # Through the app registry, so the directory still imports nothing from the apps above it.
-        for label in ("portal", "invitations"):
+        for label in ("portal", "invitations", "signin"):
             for model in django_apps.get_app_config(label).get_models():
                 model._default_manager.all().delete()
         # An assignment protects its app role, and a self-service app can't outlive its group

@@ -28,6 +28,9 @@ from invitations import passcodes, redemption
 from invitations.models import Invitation, OutboundEmail
 from invitations.services import block_future_invitations
 from invitations.tickets import read_block_token
+from signin import codes
+from signin.models import SignInEvent
+from signin.services import record_portal_sign_in
 
 MAILBOX_PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 254
@@ -176,9 +179,19 @@ def redeem_code(request: HttpRequest, ticket: str) -> HttpResponse:
                 invitation=invitation, email=email, code=request.POST.get("code", "")[:32], display_name=display_name
             )
         except PolicyError as error:
+            record_portal_sign_in(
+                request=request,
+                email=email,
+                protocol=SignInEvent.Protocol.ONE_TIME_PASSCODE,
+                user=invitation.invited_user,
+                error=codes.INVALID_PASSCODE,
+            )
             context["error"] = error.message
             return _page(request, "enter_code.html", context, status=400)
         login(request, account, backend=settings.AUTHENTICATION_BACKENDS[0])
+        record_portal_sign_in(
+            request=request, email=email, protocol=SignInEvent.Protocol.ONE_TIME_PASSCODE, user=invitation.invited_user
+        )
         return redirect("invitations:redeem-consent", ticket=ticket)
     return _page(request, "enter_code.html", context)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from directory.audit import Activity, Actor, record_event
 from directory.models import Account, Application, DirectoryUser, Tenant
 from directory.services import PolicyError
+from signin.codes import ErrorCode
 from signin.models import MAX_REDIRECT_URIS, MAX_URI_LENGTH, AppRegistration, ClientSecret, SignInEvent
 
 NAME_REQUIRED = "Enter a name for the app registration."
@@ -94,8 +95,12 @@ def create_app_registration(
     actor: Actor,
     redirect_uris: list[str] | None = None,
     application: Application | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> AppRegistration:
-    """A new app registration with its own application (client) id; audited as "Add application"."""
+    """A new app registration with its own application (client) id; audited as "Add application".
+
+    `client_id` is for seed_demo, whose sample app knows its client id in advance.
+    """
     display_name = _clean_name(display_name)
     uris = _clean_redirect_uris(redirect_uris or [])
     with transaction.atomic():
@@ -108,6 +113,8 @@ def create_app_registration(
         registration = AppRegistration(
             tenant=tenant, display_name=display_name, redirect_uris=uris, application=application
         )
+        if client_id is not None:
+            registration.client_id = client_id
         registration.full_clean()
         registration.save()
         record_event(
@@ -290,3 +297,50 @@ def delete_expired_sign_in_events(*, now: datetime.datetime | None = None) -> in
     # QuerySet.delete, not the model's: the model refuses single deletes; retention is the one way out.
     deleted, _ = SignInEvent.objects.filter(created_date_time__lt=cutoff).delete()
     return deleted
+
+
+# Entra's own application id of My Apps, named in the sign-in log of portal sign-ins.
+MY_APPS_APP_ID = "2793995e-0a7d-40d7-bd35-6968ba142197"
+MY_APPS = "My Apps"
+
+
+def _home_user(account: Account) -> DirectoryUser | None:
+    users = list(
+        DirectoryUser.objects.filter(account=account)
+        .exclude(external_user_state=DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE)
+        .select_related("tenant")
+        .order_by("created_date_time")
+    )
+    return next((u for u in users if not u.is_guest), users[0] if users else None)
+
+
+def record_portal_sign_in(
+    *,
+    request: HttpRequest,
+    email: str,
+    protocol: str = SignInEvent.Protocol.PASSWORD,
+    user: DirectoryUser | None = None,
+    error: ErrorCode | None = None,
+) -> SignInEvent | None:
+    """Logs a sign-in to the portal itself (password or one-time passcode), in the person's home tenant.
+
+    `user` names the directory user when the caller knows it (a guest redeeming an invitation);
+    otherwise the account with this email is looked up. Nothing is logged for an address no
+    tenant knows: there is no tenant whose log it would belong to.
+    """
+    if user is None:
+        account = Account.objects.filter(email__iexact=email.strip()[:254]).first()
+        user = _home_user(account) if account is not None else None
+    if user is None:
+        return None
+    return record_sign_in(
+        request=request,
+        tenant=user.tenant,
+        protocol=protocol,
+        status=SignInEvent.Status.FAILURE if error else SignInEvent.Status.SUCCESS,
+        user=user,
+        app_id=MY_APPS_APP_ID,
+        app_display_name=MY_APPS,
+        error_code=error.number if error else 0,
+        failure_reason=error.format() if error else "",
+    )

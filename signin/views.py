@@ -6,7 +6,7 @@ may sign in, and the Entra-style error page (or the protocol's JSON error) when 
 
 import json
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError, OAuth2Error
 from django.conf import settings
@@ -244,7 +244,10 @@ def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
         except (InvalidToken, KeyError):
             hint = ""
     registration = find_registration(found, client_id) if client_id else None
-    if post_logout and (registration is None or post_logout not in registration.redirect_uri_list):
+    if post_logout and (
+        registration is None or _origin(post_logout) not in map(_origin, registration.redirect_uri_list)
+    ):
+        # Back only to the app's own site (an origin of one of its redirect URIs), never elsewhere.
         post_logout = ""
     account = request.user if request.user.is_authenticated else None
     # A valid id_token_hint for the signed-in person (or a POST from our own page) signs out at once;
@@ -261,6 +264,11 @@ def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
         return render(request, "signin/signed_out.html", {"tenant": found})
     context = {"tenant": found, "post_logout_redirect_uri": post_logout, "client_id": client_id}
     return render(request, "signin/sign_out.html", context)
+
+
+def _origin(uri: str) -> tuple[str, str]:
+    parts = urlsplit(uri)
+    return parts.scheme, parts.netloc
 
 
 def _account_is(account: Account, user_id: str, tenant: Tenant) -> bool:

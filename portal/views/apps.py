@@ -8,11 +8,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from accessportal.links import local_next
-from directory.models import Application, DirectoryUser, GroupOwner
+from directory.models import Application, DirectoryUser, GroupOwner, SingleSignOnMode
 from directory.selectors import apps_for_user
 from portal.access_requests import may_launch
 from portal.forms import SignInEmailForm, SignInForm
 from portal.tenancy import directory_user_required
+from signin import codes
+from signin.services import record_portal_sign_in
 
 MAX_QUERY_LENGTH = 256
 VIEWS = ("grid", "list")
@@ -53,6 +55,18 @@ class SignInView(LocalNextMixin, auth_views.LoginView):
         context["password_step"] = isinstance(form, SignInForm)
         context["email"] = form.data.get("username", "") if form.is_bound else form.initial.get("username", "")
         return context
+
+    # Every portal sign-in, refused ones included, goes to the sign-in log.
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_valid(form)
+        record_portal_sign_in(request=self.request, email=form.get_user().email)
+        return response
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        record_portal_sign_in(
+            request=self.request, email=form.data.get("username", ""), error=codes.INVALID_CREDENTIALS
+        )
+        return super().form_invalid(form)
 
 
 class SignOutView(LocalNextMixin, auth_views.LogoutView):
@@ -117,6 +131,9 @@ def launch(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
     application, allowed = _launchable(request, app_id)
     if not allowed:
         return _refusal(request, application)
+    if application.single_sign_on_mode in {SingleSignOnMode.DISABLED, SingleSignOnMode.PASSWORD}:
+        # Nothing signs the person in, so the tile says so instead of pretending it did.
+        return render(request, "portal/launch_unavailable.html", {"application": application}, status=409)
     url = application.launch_url
     if not url:
         return render(request, "portal/access_denied.html", {"application": application, "no_url": True})

@@ -202,7 +202,11 @@ def test_every_single_sign_on_mode_is_present_and_opens_the_sample_app():
 
     applications = Application.objects.filter(tenant=contoso())
     assert {app.single_sign_on_mode for app in applications} == set(Application.SingleSignOnMode.values)
-    for app in Application.objects.all():
+    # Contoso Expenses is a real OpenID Connect relying party: the sample app of samples/oidc_expenses.
+    expenses = Application.objects.get(display_name="Contoso Expenses")
+    assert expenses.homepage_url == "http://127.0.0.1:8002/"
+    assert expenses.app_registration.redirect_uri_list == ["http://127.0.0.1:8002/callback"]
+    for app in Application.objects.exclude(pk=expenses.pk):
         assert app.homepage_url == sample_app_url(app)
         assert app.homepage_url == f"http://127.0.0.1:8000/sample-app/{app.pk}/"
         assert app.launch_url == sample_app_url(app)

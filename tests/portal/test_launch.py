@@ -32,8 +32,6 @@ def launch(client, app):
         ({"linked": True, "sign_on_url": "https://linked.example/start"}, "https://linked.example/start"),
         ({"saml": True, "sign_on_url": "https://idp.example/saml/sso"}, "https://idp.example/saml/sso"),
         ({"single_sign_on_mode": "oidc", "sign_on_url": "https://ignored.example/"}, "https://home.example/"),
-        ({"single_sign_on_mode": "password", "sign_on_url": "https://ignored.example/"}, "https://home.example/"),
-        ({"single_sign_on_mode": "disabled", "sign_on_url": "https://ignored.example/"}, "https://home.example/"),
     ],
 )
 def test_launch_goes_where_the_single_sign_on_mode_says(signed_in, member, tenant, traits, expected):
@@ -44,6 +42,26 @@ def test_launch_goes_where_the_single_sign_on_mode_says(signed_in, member, tenan
 
     assert response.status_code == 302
     assert response.url == expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "sentence"),
+    [
+        ("password", "Password-based single sign-on is not available in this clone"),
+        ("disabled", "Single sign-on is disabled for Legacy"),
+    ],
+)
+def test_password_and_disabled_apps_say_why_they_do_not_open(signed_in, member, tenant, mode, sentence):
+    app = ApplicationFactory(
+        tenant=tenant, display_name="Legacy", homepage_url="https://home.example/", single_sign_on_mode=mode
+    )
+    AppRoleAssignmentFactory(application=app, principal_user=member)
+
+    response = launch(signed_in, app)
+
+    assert response.status_code == 409
+    assert sentence in text(response)
+    assert "https://home.example/" not in text(response)
 
 
 def test_launch_through_a_group_assignment(signed_in, member, tenant):
