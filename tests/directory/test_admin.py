@@ -89,7 +89,7 @@ def audit_count() -> int:
 
 # Every registered model ------------------------------------------------------
 
-PROJECT_APPS = {"directory", "invitations", "portal"}
+PROJECT_APPS = {"directory", "invitations", "portal", "signin"}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
