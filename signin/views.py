@@ -5,6 +5,7 @@ may sign in, and the Entra-style error page (or the protocol's JSON error) when 
 """
 
 import json
+import re
 import uuid
 from urllib.parse import urlencode, urlsplit
 
@@ -32,6 +33,7 @@ from signin.tenancy import resolve_tenant
 MAX_PARAMETER_LENGTH = 4096
 MAX_PARAMETERS = 40
 OIDC = SignInEvent.Protocol.OIDC
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INSECURE = "Sign-in requests must use https (plain http only on this computer's loopback address)."
 
 
@@ -45,10 +47,28 @@ def _tenant_or_error(request: HttpRequest, segment: str) -> tuple[Tenant | None,
     return tenant, None
 
 
+def _protocol_query(request: HttpRequest) -> QueryDict:
+    """The query string as the client sent it.
+
+    The site-wide cleaning (accessportal.middleware) cuts query values to search-box length,
+    which would silently corrupt protocol values (an id_token_hint, a long state); here a value
+    that is too long or holds control characters is refused instead (_oversized).
+    """
+    return QueryDict(request.META.get("QUERY_STRING", ""), encoding=request.encoding)
+
+
 def _oversized(params: QueryDict) -> str:
+    """The name of a parameter that is too long or holds control characters, or ""."""
     if len(params) > MAX_PARAMETERS:
         return "request"
-    return next((key[:40] for key, values in params.lists() if any(len(v) > MAX_PARAMETER_LENGTH for v in values)), "")
+    return next(
+        (
+            key[:40]
+            for key, values in params.lists()
+            if any(len(v) > MAX_PARAMETER_LENGTH or _CONTROL_CHARACTERS.search(v) for v in [key, *values])
+        ),
+        "",
+    )
 
 
 def _endpoints(tenant: Tenant) -> dict[str, str]:
@@ -122,6 +142,7 @@ def authorize(request: HttpRequest, tenant: str) -> HttpResponse:
         return error_page
     refusal = {"request": request, "tenant": found, "protocol": OIDC}
     account = request.user if request.user.is_authenticated else None
+    request.GET = _protocol_query(request)
     try:
         if parameter := _oversized(request.GET):
             raise refuse_sign_in(error=codes.INVALID_PARAMETER, parameter=parameter, account=account, **refusal)
@@ -232,7 +253,7 @@ def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
     found, error_page = _tenant_or_error(request, tenant)
     if found is None:
         return error_page
-    params = request.POST if request.method == "POST" else request.GET
+    params = request.POST if request.method == "POST" else _protocol_query(request)
     post_logout = params.get("post_logout_redirect_uri", "")[:MAX_PARAMETER_LENGTH]
     hint = params.get("id_token_hint", "")[:MAX_PARAMETER_LENGTH]
     client_id = params.get("client_id", "")

@@ -181,3 +181,11 @@ def test_unknown_tenant_gets_the_error_page(https_client, db):
     response = https_client.get("/nowhere.example/oauth2/v2.0/authorize", {"client_id": "x"})
     assert response.status_code == 400
     assert "AADSTS90002" in response.content.decode()
+
+
+def test_control_characters_in_a_parameter_get_the_error_page(https_client, registration, assigned_member):
+    _sign_in(https_client, assigned_member)
+    response, _, _ = _authorize(https_client, registration, nonce="abc\x00def")
+    assert response.status_code == 400
+    assert "AADSTS90100" in response.content.decode()
+    assert not AuthorizationCode.objects.exists()
