@@ -13,7 +13,7 @@ GUEST = "guest@fabrikam.example"
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
+def fresh_rate_limits(db):
     cache.clear()
     yield
     cache.clear()
