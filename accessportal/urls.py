@@ -3,9 +3,12 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from portal.forms import AdminSignInForm
+
 admin.site.site_header = "Access Portal admin center"
 admin.site.site_title = "Access Portal admin center"
 admin.site.index_title = "Microsoft Entra ID (demo directory)"
+admin.site.login_form = AdminSignInForm
 
 
 def favicon(request: HttpRequest) -> HttpResponseRedirect:

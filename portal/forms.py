@@ -1,6 +1,7 @@
 """Forms of the portal. They parse input; the services decide."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -34,8 +35,28 @@ class SignInEmailForm(forms.Form):
         return canonical_email(self.cleaned_data["username"])
 
 
-class SignInForm(AuthenticationForm):
-    """Step two: the password. Refuses before checking it when the account or address is locked out."""
+class LockoutMixin:
+    """A password form that refuses before checking the password when the account or address is locked out."""
+
+    def clean(self) -> dict[str, object]:
+        email = canonical_email(self.cleaned_data.get("username") or "")
+        address = client_address(self.request)
+        if email and (refusal := lockout_refusal(email=email, client_address=address)):
+            raise ValidationError(refusal, code="locked")
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                record_failed_sign_in(email=email, client_address=address)
+            raise
+
+
+class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin center's sign-in, under the same lockout as the portal's."""
+
+
+class SignInForm(LockoutMixin, AuthenticationForm):
+    """Step two: the password."""
 
     username = _email_address_field()
 
@@ -50,18 +71,6 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return canonical_email(self.cleaned_data["username"])
-
-    def clean(self) -> dict[str, object]:
-        email = self.cleaned_data.get("username") or ""
-        address = client_address(self.request)
-        if email and (refusal := lockout_refusal(email=email, client_address=address)):
-            raise ValidationError(refusal, code="locked")
-        try:
-            return super().clean()
-        except ValidationError as error:
-            if error.code == "invalid_login":
-                record_failed_sign_in(email=email, client_address=address)
-            raise
 
 
 class AppRequestForm(forms.Form):

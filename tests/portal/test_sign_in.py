@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from portal import lockout
-from tests.factories import DEFAULT_PASSWORD, DirectoryUserFactory
+from tests.factories import DEFAULT_PASSWORD, AccountFactory, DirectoryUserFactory
 
 SIGN_IN = "/sign-in/"
 
@@ -87,3 +87,16 @@ def test_too_many_wrong_passwords_from_one_address_block_it_for_every_account(cl
 
     assert "too many attempts" in blocked.content.decode() and blocked.status_code == 200
     assert elsewhere.status_code == 302
+
+
+def test_the_admin_center_sign_in_shares_the_lockout(client, db):
+    admin_email = "admin@contoso.com"
+    AccountFactory(email=admin_email, is_staff=True, is_superuser=True)
+    for _ in range(lockout.ACCOUNT_LIMIT):
+        client.post("/admin/login/", {"username": admin_email, "password": "wrong"})
+
+    response = client.post("/admin/login/", {"username": admin_email, "password": DEFAULT_PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert "Your account is locked" in response.content.decode()
+    assert "locked" in client.post(SIGN_IN, {"username": admin_email, "password": DEFAULT_PASSWORD}).content.decode()
