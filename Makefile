@@ -1,5 +1,5 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: demo demo-setup test lint format migrations-check deploy-check chromium screenshots bench
+.PHONY: demo demo-setup test lint format migrations-check deploy-check chromium xmlsec1 screenshots bench
 
 VENV := .venv/bin
 # Demo mode runs with debug off (the product's own error pages) on a key kept in .demo-secret-key.
@@ -11,17 +11,20 @@ demo: demo-setup
 	$(VENV)/python -m samples.serve & samples=$$!; trap 'kill $$samples' EXIT INT TERM; \
 	$(DEMO_ENV) $(VENV)/python manage.py runserver 127.0.0.1:8000
 
-demo-setup:
+demo-setup: xmlsec1
 	scripts/bootstrap
 	$(DEMO_ENV) $(VENV)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(VENV)/python manage.py seed_demo
 
-test: chromium
+test: chromium xmlsec1
 	scripts/bootstrap dev
 	$(VENV)/pytest $(PYTEST_ARGS)
 
 chromium:
 	scripts/ensure-chromium
+
+xmlsec1:
+	scripts/ensure-xmlsec1
 
 lint:
 	scripts/bootstrap dev

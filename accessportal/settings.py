@@ -6,6 +6,7 @@ seeded demo on SQLite; production sets DJANGO_SECRET_KEY and DJANGO_DEBUG=false.
 
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "invitations",
     "portal",
     "signin",
+    "samlidp",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.Account"
 LOGIN_URL = "portal:sign-in"
+
+# pysaml2 signs SAML assertions with Debian's xmlsec1 (scripts/ensure-xmlsec1 installs it).
+SAML_XMLSEC_BINARY = shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
 LOGIN_REDIRECT_URL = "portal:my-apps"
 LOGOUT_REDIRECT_URL = "portal:sign-in"
 

@@ -1,0 +1,228 @@
+"""A sample SAML service provider ("Salesforce" in the demo) on pysaml2's SP.
+
+It trusts the identity provider only through the federation metadata it downloads from the
+App Federation Metadata Url, sends SP-initiated AuthnRequests (HTTP-Redirect), accepts
+IdP-initiated responses from the My Apps tile, and shows who signed in and every attribute
+of the signed assertion it validated. A plain WSGI app: no Django, no shared code with the portal.
+"""
+
+import html
+import os
+import secrets
+import shutil
+import threading
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.metadata import create_metadata_string
+from saml2.response import StatusError
+
+# The demo's Salesforce (directory/demo.py gives it this application id).
+DEMO_APP_ID = "5a1e5f0c-0000-4000-8000-00000000a11e"
+DEMO_METADATA_URL = (
+    "http://127.0.0.1:8000/contoso.onmicrosoft.com/federationmetadata/2007-06/federationmetadata.xml"
+    f"?appid={DEMO_APP_ID}"
+)
+DEMO_BASE_URL = "http://127.0.0.1:8001"
+COOKIE = "sample_saml_session"
+MAX_FORM_BYTES = 256 * 1024
+
+
+@dataclass
+class SignedIn:
+    name_id: str
+    name_id_format: str
+    issuer: str
+    attributes: dict[str, list[str]]
+    session_not_on_or_after: str
+
+
+@dataclass
+class SampleServiceProvider:
+    """The WSGI application. `idp_metadata_url` is the App Federation Metadata Url of the app."""
+
+    idp_metadata_url: str = DEMO_METADATA_URL
+    base_url: str = DEMO_BASE_URL
+    title: str = "Salesforce (sample SAML app)"
+    outstanding: dict[str, str] = field(default_factory=dict)
+    sessions: dict[str, SignedIn] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def entity_id(self) -> str:
+        return f"{self.base_url}/metadata/"
+
+    @property
+    def acs_url(self) -> str:
+        return f"{self.base_url}/acs/"
+
+    def config(self, *, with_idp: bool = True) -> SPConfig:
+        settings = {
+            "entityid": self.entity_id,
+            "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
+            # Azure's claims are named by URI, outside pysaml2's attribute maps.
+            "allow_unknown_attributes": True,
+            "service": {
+                "sp": {
+                    "endpoints": {"assertion_consumer_service": [(self.acs_url, BINDING_HTTP_POST)]},
+                    # Trust nothing unsigned: both the response and the assertion must carry valid signatures.
+                    "want_response_signed": True,
+                    "want_assertions_signed": True,
+                    # The My Apps tile signs in without a request first (IdP-initiated).
+                    "allow_unsolicited": True,
+                    "authn_requests_signed": False,
+                    "name_id_format_allow_create": False,
+                }
+            },
+        }
+        if with_idp:
+            # Downloaded afresh for each sign-in, so a certificate rotation on the portal is picked up.
+            settings["metadata"] = {"remote": [{"url": self.idp_metadata_url}]}
+        config = SPConfig()
+        config.load(settings)
+        return config
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path == "/" and method == "GET":
+                return self._home(environ, start_response)
+            if path == "/login/" and method == "GET":
+                return self._login(start_response)
+            if path == "/acs/" and method == "POST":
+                return self._acs(environ, start_response)
+            if path == "/metadata/" and method == "GET":
+                body = create_metadata_string(None, config=self.config(with_idp=False)).decode()
+                return _respond(start_response, "200 OK", body, "application/samlmetadata+xml")
+            if path == "/sign-out/" and method == "POST":
+                return self._sign_out(environ, start_response)
+            return _page(start_response, "404 Not Found", self.title, "<p>There is no such page here.</p>")
+        except Exception as exc:  # a sample shows any failure as a page, never a traceback
+            return _page(
+                start_response,
+                "502 Bad Gateway",
+                self.title,
+                f"<p role='alert'>Sign-in failed: {html.escape(str(exc) or type(exc).__name__)}</p>"
+                "<p><a href='/login/'>Try again</a></p>",
+            )
+
+    def _home(self, environ, start_response):
+        signed_in = self.sessions.get(_cookie(environ))
+        if signed_in is None:
+            body = (
+                "<p>Nobody is signed in.</p>"
+                "<p><a href='/login/'>Sign in with Access Portal</a> (SP-initiated), or open the app from My Apps "
+                "(IdP-initiated).</p>"
+            )
+            return _page(start_response, "200 OK", self.title, body)
+        rows = "".join(
+            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(', '.join(values))}</td></tr>"
+            for name, values in sorted(signed_in.attributes.items())
+        )
+        body = (
+            f"<p>Signed in as <strong data-testid='name-id'>{html.escape(signed_in.name_id)}</strong></p>"
+            "<dl>"
+            f"<dt>Name ID format</dt><dd>{html.escape(signed_in.name_id_format)}</dd>"
+            f"<dt>Issuer</dt><dd>{html.escape(signed_in.issuer)}</dd>"
+            f"<dt>Session not on or after</dt><dd>{html.escape(signed_in.session_not_on_or_after)}</dd>"
+            "</dl>"
+            "<h2>Claims in the signed assertion</h2>"
+            f"<table><thead><tr><th scope='col'>Claim</th><th scope='col'>Value</th></tr></thead><tbody>{rows}"
+            "</tbody></table>"
+            "<form method='post' action='/sign-out/'><button type='submit'>Sign out of the sample</button></form>"
+        )
+        return _page(start_response, "200 OK", self.title, body)
+
+    def _login(self, start_response):
+        client = Saml2Client(config=self.config())
+        request_id, info = client.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+        with self.lock:
+            self.outstanding[request_id] = "/"
+        location = dict(info["headers"])["Location"]
+        start_response("303 See Other", [("Location", location), ("Cache-Control", "no-store")])
+        return [b""]
+
+    def _acs(self, environ, start_response):
+        form = _form(environ)
+        saml_response = form.get("SAMLResponse", "")
+        if not saml_response:
+            return _page(start_response, "400 Bad Request", self.title, "<p role='alert'>No SAMLResponse.</p>")
+        client = Saml2Client(config=self.config())
+        with self.lock:
+            outstanding = dict(self.outstanding)
+        try:
+            response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
+        except StatusError as exc:
+            return _page(
+                start_response,
+                "403 Forbidden",
+                self.title,
+                f"<p role='alert'>Access Portal said: {html.escape(str(exc))}</p>",
+            )
+        if response is None:
+            return _page(
+                start_response, "400 Bad Request", self.title, "<p role='alert'>The response was not valid.</p>"
+            )
+        with self.lock:
+            self.outstanding.pop(response.in_response_to or "", None)
+        name_id = response.name_id
+        signed_in = SignedIn(
+            name_id=name_id.text,
+            name_id_format=name_id.format or "",
+            issuer=response.issuer(),
+            attributes={name: [str(v) for v in values] for name, values in response.get_identity().items()},
+            session_not_on_or_after=str(response.session_info().get("not_on_or_after", "")),
+        )
+        key = secrets.token_urlsafe(24)
+        with self.lock:
+            self.sessions[key] = signed_in
+        start_response(
+            "303 See Other",
+            [("Location", "/"), ("Set-Cookie", f"{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax")],
+        )
+        return [b""]
+
+    def _sign_out(self, environ, start_response):
+        with self.lock:
+            self.sessions.pop(_cookie(environ), None)
+        start_response("303 See Other", [("Location", "/"), ("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")])
+        return [b""]
+
+
+def _cookie(environ) -> str:
+    cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    return cookie[COOKIE].value if COOKIE in cookie else ""
+
+
+def _form(environ) -> dict[str, str]:
+    length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_FORM_BYTES)
+    data = environ["wsgi.input"].read(length).decode("utf-8", "replace")
+    return {key: values[0] for key, values in parse_qs(data).items()}
+
+
+def _respond(start_response, status: str, body: str, content_type: str):
+    data = body.encode()
+    start_response(status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _page(start_response, status: str, title: str, body: str):
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title></head>"
+        f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
+    )
+    return _respond(start_response, status, page, "text/html")
+
+
+def from_environment() -> SampleServiceProvider:
+    return SampleServiceProvider(
+        idp_metadata_url=os.environ.get("SAML_SP_IDP_METADATA_URL", DEMO_METADATA_URL),
+        base_url=os.environ.get("SAML_SP_BASE_URL", DEMO_BASE_URL).rstrip("/"),
+    )
