@@ -4,6 +4,7 @@ Every write goes through invitations.services; a refusal becomes a message, neve
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -131,7 +132,17 @@ class InvitationAdmin(admin.ModelAdmin):
         _report(self, request, done, "Invitations sent again:", errors)
 
     @admin.action(description="Revoke invitation", permissions=["invite"])
-    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A revoked link can't be brought back, so (like Delete) the action asks first.
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Revoke invitations",
+                "invitations": list(queryset),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/invitations/revoke_confirmation.html", context)
         done, errors = 0, []
         for invitation in queryset:
             try:

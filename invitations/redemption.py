@@ -92,7 +92,7 @@ def request_new_link(*, invitation: Invitation) -> Invitation:
         raise RedemptionError(NOT_PENDING)
     if not ratelimit.hit(
         scope="invitation-new-link",
-        # Per guest, not per invitation: every new link is a new invitation.
+        # Per guest, not per invitation: an invitation keeps its row when it gets a new link.
         identifier=str(invitation.invited_user_id),
         limit=NEW_LINK_LIMIT,
         period_seconds=NEW_LINK_PERIOD_SECONDS,

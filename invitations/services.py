@@ -7,8 +7,8 @@ transaction and delivered after commit.
 """
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -327,8 +327,6 @@ def _issue_invitation(
         previous.status = Invitation.Status.REVOKED
         previous.revoked_date_time = now
         previous.save(update_fields=["status", "revoked_date_time"])
-    plain, ticket_hash = new_ticket()
-    lifetime = tenant.invitation_link_lifetime_days
     invitation = Invitation(
         tenant=tenant,
         invited_user=user,
@@ -341,51 +339,81 @@ def _issue_invitation(
         customized_message_body=message,
         message_language=message_language,
         send_invitation_message=send_invitation_message,
-        ticket_hash=ticket_hash,
         reset_redemption=reset_redemption,
         created_date_time=now,
         send_count=send_count,
-        expires_date_time=now + timedelta(days=lifetime) if lifetime else None,
     )
+    url = _new_link(invitation, now=now)
     invitation.full_clean()
     invitation.save()
-    url = redeem_url(plain)
-    email_sent = False
-    if send_invitation_message:
-        if is_blocked(user.mail):
-            record_event(
-                tenant=tenant,
-                activity=Activity.EMAIL_NOT_SENT_UNSUBSCRIBED,
-                actor=inviter.actor,
-                target=user,
-                details={"invitedUserEmailAddress": user.mail, "invitationId": str(invitation.pk)},
-            )
-        else:
-            queue_email(
-                to=user.mail,
-                subject=invitation_subject(inviter.name),
-                template="invitation",
-                context={
-                    "inviter_name": inviter.name,
-                    "inviter_email": inviter.email,
-                    "organization": tenant.display_name,
-                    "organization_domain": tenant.primary_domain,
-                    "message": message,
-                    "accept_url": url,
-                    "redirect_url": shown_redirect_url(invitation),
-                    "block_url": block_url(user.mail),
-                    "privacy_statement_url": tenant.privacy_statement_url,
-                },
-                kind=OutboundEmail.Kind.INVITATION,
-                tenant=tenant,
-                reply_to=inviter.email,
-                invitation=invitation,
-            )
-            invitation.send_count += 1
-            invitation.last_sent_date_time = now
-            invitation.save(update_fields=["send_count", "last_sent_date_time"])
-            email_sent = True
+    email_sent = send_invitation_message and _email_invitation(
+        invitation=invitation, accept_url=url, actor=inviter.actor
+    )
     return invitation, email_sent, url
+
+
+def _new_link(invitation: Invitation, *, now: datetime) -> str:
+    """Give the invitation a new ticket (any earlier link stops working) and a fresh lifetime; returns the URL."""
+    plain, invitation.ticket_hash = new_ticket()
+    lifetime = invitation.tenant.invitation_link_lifetime_days
+    invitation.expires_date_time = now + timedelta(days=lifetime) if lifetime else None
+    return redeem_url(plain)
+
+
+def _email_invitation(*, invitation: Invitation, accept_url: str, actor: Actor) -> bool:
+    """Queue the invitation email in the inviter's name, unless the address blocks invitations.
+
+    Returns whether it was queued; a blocked address audits "Email not sent, user unsubscribed" by `actor`.
+    """
+    tenant = invitation.tenant
+    user = invitation.invited_user
+    if is_blocked(user.mail):
+        record_event(
+            tenant=tenant,
+            activity=Activity.EMAIL_NOT_SENT_UNSUBSCRIBED,
+            actor=actor,
+            target=user,
+            details={"invitedUserEmailAddress": user.mail, "invitationId": str(invitation.pk)},
+        )
+        return False
+    queue_email(
+        to=user.mail,
+        subject=invitation_subject(invitation.inviter_name),
+        template="invitation",
+        context={
+            "inviter_name": invitation.inviter_name,
+            "inviter_email": invitation.inviter_email,
+            "organization": tenant.display_name,
+            "organization_domain": tenant.primary_domain,
+            "message": invitation.customized_message_body,
+            "accept_url": accept_url,
+            "redirect_url": shown_redirect_url(invitation),
+            "block_url": block_url(user.mail),
+            "privacy_statement_url": tenant.privacy_statement_url,
+        },
+        kind=OutboundEmail.Kind.INVITATION,
+        tenant=tenant,
+        reply_to=invitation.inviter_email,
+        invitation=invitation,
+    )
+    invitation.send_count += 1
+    invitation.last_sent_date_time = timezone.now()
+    invitation.save(update_fields=["send_count", "last_sent_date_time"])
+    return True
+
+
+def _original_inviter(*, user: DirectoryUser, last: Invitation | None, acting: _Inviter) -> _Inviter:
+    """Who the guest was invited by (their last invitation, else the directory's invitedBy), acting through `acting`.
+
+    A reset or a resend is done by an administrator, but the guest keeps hearing from the
+    person who invited them; the audit event names the administrator.
+    """
+    if last is not None:
+        return replace(acting, name=last.inviter_name, email=last.inviter_email, directory_user=last.invited_by)
+    if user.invited_by is not None:
+        inviter = user.invited_by
+        return replace(acting, name=inviter.display_name, email=inviter.mail, directory_user=inviter)
+    return acting
 
 
 def _pending_invitation(user: DirectoryUser) -> Invitation | None:
@@ -494,7 +522,7 @@ def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _In
     now = timezone.now()
     user = DirectoryUser(
         tenant=tenant,
-        display_name=display_name or email.split("@", 1)[0],
+        display_name=display_name or _home_display_name(email) or email.split("@", 1)[0],
         mail=email,
         user_principal_name=guest_user_principal_name(mail=email, tenant=tenant),
         user_type=DirectoryUser.UserType.GUEST,
@@ -508,12 +536,26 @@ def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _In
     return user
 
 
+def _home_display_name(email: str) -> str:
+    """The name the person already goes by here: their sign-in account's, else their home organization's."""
+    account_name = Account.objects.filter(email__iexact=email).values_list("display_name", flat=True).first()
+    if account_name:
+        return account_name
+    home = DirectoryUser.objects.filter(mail__iexact=email, user_type=DirectoryUser.UserType.MEMBER)
+    return home.values_list("display_name", flat=True).first() or ""
+
+
 def resend_invitation(*, invitation: Invitation, actor: DirectoryUser | Account) -> InviteResult:
-    """**Resend invitation**: a new ticket and email for a pending invitation; the old link dies."""
+    """**Resend invitation**: the same invitation (inviter, message, redirect) with a new link; the old link dies.
+
+    The email still comes from the original inviter; the audit event names whoever resent it.
+    """
     with transaction.atomic():
         tenant = _lock_tenant(invitation.tenant)
         resolved = _resolve_inviter(tenant=tenant, inviter=actor)
-        invitation = Invitation.objects.select_for_update().select_related("invited_user").get(pk=invitation.pk)
+        invitation = (
+            Invitation.objects.select_for_update().select_related("tenant", "invited_user").get(pk=invitation.pk)
+        )
         user = invitation.invited_user
         if not user.is_pending:
             raise InvitationError(ALREADY_ACCEPTED.format(name=user.display_name))
@@ -521,26 +563,30 @@ def resend_invitation(*, invitation: Invitation, actor: DirectoryUser | Account)
             raise InvitationError(NOT_PENDING.format(action="resent"))
         check_can_invite(tenant=tenant, inviter=resolved)
         check_domain_allowed(tenant=tenant, email=user.mail)
-        new, email_sent, url = _issue_invitation(
-            tenant=tenant,
-            user=user,
-            inviter=resolved,
-            redirect_url=invitation.invite_redirect_url,
-            message=invitation.customized_message_body,
-            message_language=invitation.message_language,
-            send_invitation_message=True,
-            previous=invitation,
-            reset_redemption=invitation.reset_redemption,
-        )
+        url = _new_link(invitation, now=timezone.now())
+        invitation.send_invitation_message = True
+        invitation.save(update_fields=["ticket_hash", "expires_date_time", "send_invitation_message"])
+        email_sent = _email_invitation(invitation=invitation, accept_url=url, actor=resolved.actor)
         record_event(
             tenant=tenant,
             activity=Activity.INVITE_EXTERNAL_USER,
             actor=resolved.actor,
             target=user,
-            details={"invitedUserEmailAddress": user.mail, "invitationId": str(new.pk), "resend": True},
+            details={
+                "invitedUserEmailAddress": user.mail,
+                "invitationId": str(invitation.pk),
+                "resend": True,
+                "resentBy": resolved.email,
+                "invitedBy": invitation.inviter_email,
+            },
         )
     return InviteResult(
-        user=user, invitation=new, created=False, email_sent=email_sent, already_accepted=False, invite_redeem_url=url
+        user=user,
+        invitation=invitation,
+        created=False,
+        email_sent=email_sent,
+        already_accepted=False,
+        invite_redeem_url=url,
     )
 
 
@@ -599,7 +645,7 @@ def reset_redemption(
         invitation, email_sent, url = _issue_invitation(
             tenant=tenant,
             user=user,
-            inviter=resolved,
+            inviter=_original_inviter(user=user, last=last, acting=resolved),
             redirect_url=redirect_url or (last.invite_redirect_url if last else ""),
             message=last.customized_message_body if last else "",
             message_language=last.message_language if last else "en-US",
@@ -617,6 +663,8 @@ def reset_redemption(
                 "invitationId": str(invitation.pk),
                 "previousAccount": previous_account.email if previous_account else "",
                 "resetRedemption": True,
+                "resetBy": resolved.email,
+                "invitedBy": invitation.inviter_email,
             },
         )
     return InviteResult(

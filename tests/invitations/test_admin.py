@@ -178,17 +178,17 @@ def test_invite_pages_need_staff(client, db):
 # Actions ------------------------------------------------------------------------------------
 
 
-def test_resend_action_sends_a_new_invitation(staff_client, tenant):
+def test_resend_action_sends_the_invitation_again(staff_client, tenant):
     invitation = InvitationFactory(invited_user__tenant=tenant)
 
     response = action(staff_client, reverse("admin:invitations_invitation_changelist"), "resend_selected", [invitation])
 
     assert b"Invitations sent again: 1." in response.content
-    invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.REVOKED
-    new = Invitation.objects.get(status=Invitation.Status.PENDING_ACCEPTANCE)
-    assert new.send_count == invitation.send_count + 1
-    assert OutboundEmail.objects.get().invitation == new
+    resent = Invitation.objects.get()
+    assert resent.status == Invitation.Status.PENDING_ACCEPTANCE
+    assert resent.send_count == invitation.send_count + 1
+    assert resent.inviter_name == invitation.inviter_name
+    assert OutboundEmail.objects.get().invitation == resent
 
 
 def test_resend_action_reports_a_refusal(staff_client, tenant):
@@ -199,10 +199,25 @@ def test_resend_action_reports_a_refusal(staff_client, tenant):
     assert b"Only a pending invitation can be resent." in response.content
 
 
-def test_revoke_action_revokes(staff_client, tenant):
+def test_revoke_action_asks_for_confirmation_first(staff_client, tenant):
     invitation = InvitationFactory(invited_user__tenant=tenant)
 
     response = action(staff_client, reverse("admin:invitations_invitation_changelist"), "revoke_selected", [invitation])
+
+    assert b"Revoke 1 invitation?" in response.content
+    assert b"Yes, revoke" in response.content
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING_ACCEPTANCE
+
+
+def test_revoke_action_revokes_once_confirmed(staff_client, tenant):
+    invitation = InvitationFactory(invited_user__tenant=tenant)
+
+    response = staff_client.post(
+        reverse("admin:invitations_invitation_changelist"),
+        {"action": "revoke_selected", "_selected_action": [str(invitation.pk)], "confirm": "yes"},
+        follow=True,
+    )
 
     assert b"Invitations revoked: 1." in response.content
     invitation.refresh_from_db()

@@ -68,6 +68,17 @@ def test_invite_creates_pending_guest_membership_invitation_email_and_audit(tena
     assert activities(tenant) == [Activity.ADD_MEMBER_TO_GROUP, Activity.INVITE_EXTERNAL_USER]
 
 
+def test_invite_names_the_guest_after_their_home_account(tenant, member):
+    AccountFactory(email="lee.gu@fabrikam.com", display_name="Lee Gu")
+    DirectoryUserFactory(mail="grady.archie@fabrikam.com", display_name="Grady Archie", account=None)
+
+    lee = invite_guest(tenant=tenant, inviter=member, email="lee.gu@fabrikam.com").user
+    grady = invite_guest(tenant=tenant, inviter=member, email="Grady.Archie@fabrikam.com").user
+
+    assert lee.display_name == "Lee Gu"
+    assert grady.display_name == "Grady Archie"
+
+
 def test_invite_stores_only_the_hash_of_a_256_bit_ticket(tenant, member):
     result = invite_guest(tenant=tenant, inviter=member, email="john@fabrikam.com")
 
@@ -505,17 +516,30 @@ def test_block_link_in_the_email_names_the_invited_address(tenant, member):
 # Resend, reset, revoke -------------------------------------------------------------------
 
 
-def test_resend_invitation_issues_a_new_ticket_and_revokes_the_old(tenant, member):
+def test_resend_invitation_keeps_the_invitation_and_its_inviter_with_a_new_link(tenant, member):
     first = invite_guest(tenant=tenant, inviter=member, email="john@fabrikam.com", message="Welcome")
+    admin = DirectoryRoleAssignmentFactory(user__tenant=tenant, role=DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR)
 
-    second = resend_invitation(invitation=first.invitation, actor=member)
+    second = resend_invitation(invitation=first.invitation, actor=admin.user)
 
-    first.invitation.refresh_from_db()
-    assert first.invitation.status == Invitation.Status.REVOKED
-    assert second.invitation.send_count == 2
-    assert second.invitation.customized_message_body == "Welcome"
+    assert second.invitation.pk == first.invitation.pk
+    invitation = Invitation.objects.get()
+    assert invitation.status == Invitation.Status.PENDING_ACCEPTANCE
+    assert invitation.invited_by == member
+    assert invitation.inviter_name == member.display_name
+    assert invitation.send_count == 2
+    assert invitation.customized_message_body == "Welcome"
+    assert invitation.ticket_hash == hash_ticket(ticket_of(second)) != hash_ticket(ticket_of(first))
     assert second.email_sent
-    assert OutboundEmail.objects.count() == 2
+    resent = OutboundEmail.objects.order_by("created_date_time").last()
+    assert resent.subject == services.invitation_subject(member.display_name)
+    assert resent.reply_to == member.mail
+    assert "Welcome" in resent.body_text
+    event = AuditEvent.objects.filter(tenant=tenant).order_by("id").last()
+    assert event.activity == Activity.INVITE_EXTERNAL_USER
+    assert event.initiated_by_user == admin.user
+    assert event.details["resentBy"] == admin.user.mail
+    assert event.details["invitedBy"] == member.mail
 
 
 def test_resend_refuses_an_accepted_guest(tenant, member):
@@ -582,6 +606,36 @@ def test_reset_redemption_can_change_the_address(tenant, accepted_guest):
 
     assert result.user.mail == "lee@newmail.example"
     assert OutboundEmail.objects.get().to == "lee@newmail.example"
+
+
+def test_reset_redemption_keeps_the_inviter_and_message_and_audits_who_reset(tenant, member):
+    first = invite_guest(tenant=tenant, inviter=member, email="lee.gu@fabrikam.com", message="Hi Lee, from Megan")
+    DirectoryUser.objects.filter(pk=first.user.pk).update(account=AccountFactory(), external_user_state="Accepted")
+    Invitation.objects.filter(pk=first.invitation.pk).update(status="Completed", redeemed_date_time=timezone.now())
+    admin = DirectoryRoleAssignmentFactory(user__tenant=tenant, role=DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR)
+
+    result = reset_redemption(user=first.user, actor=admin.user)
+
+    assert result.invitation.inviter_name == member.display_name
+    assert result.invitation.invited_by == member
+    assert result.invitation.customized_message_body == "Hi Lee, from Megan"
+    email = OutboundEmail.objects.order_by("created_date_time").last()
+    assert email.subject == services.invitation_subject(member.display_name)
+    event = AuditEvent.objects.filter(tenant=tenant).order_by("id").last()
+    assert event.activity == Activity.INVITE_EXTERNAL_USER_RESET
+    assert event.initiated_by_user == admin.user
+    assert event.details["resetBy"] == admin.user.mail
+    assert event.details["invitedBy"] == member.mail
+
+
+def test_reset_redemption_of_a_guest_without_invitation_names_their_invited_by(tenant, member):
+    guest = DirectoryUserFactory(tenant=tenant, guest=True, invited_by=member)
+    superuser = AccountFactory(is_superuser=True, is_staff=True)
+
+    result = reset_redemption(user=guest, actor=superuser)
+
+    assert result.invitation.inviter_name == member.display_name
+    assert result.invitation.inviter_email == member.mail
 
 
 def test_reset_redemption_needs_an_admin_role(tenant, member, accepted_guest):

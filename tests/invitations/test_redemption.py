@@ -143,10 +143,11 @@ def test_send_a_new_link_emails_a_fresh_ticket_to_the_invited_address(client, pe
     assert response.status_code == 200
     assert "We sent a new invitation link" in response.content.decode()
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.REVOKED
-    newest = Invitation.objects.get(invited_user=invitation.invited_user, status=Invitation.Status.PENDING_ACCEPTANCE)
+    assert invitation.status == Invitation.Status.PENDING_ACCEPTANCE
+    assert not invitation.is_expired
+    assert client.get(redeem_url(ticket)).status_code == 404
     email = latest_email(GUEST, OutboundEmail.Kind.INVITATION)
-    assert email.invitation == newest
+    assert email.invitation == invitation
     assert not OutboundEmail.objects.filter(to="attacker@evil.example").exists()
     assert client.get(redeem_url(ticket_from(email.body_text))).status_code == 200
 
