@@ -131,6 +131,21 @@ def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
     )
 
 
+def exact_person(*, group: Group, q: str) -> DirectoryUser | None:
+    """The one enabled user of the group's tenant, not yet a member, whose name, mail or UPN is exactly q."""
+    q = q.strip()
+    if not q:
+        return None
+    matches = list(
+        DirectoryUser.objects.filter(
+            Q(display_name__iexact=q) | Q(mail__iexact=q) | Q(user_principal_name__iexact=q),
+            tenant_id=group.tenant_id,
+            account_enabled=True,
+        ).exclude(member_links__group=group)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
 def directory_user_with_mail(*, group: Group, email: str) -> DirectoryUser | None:
     return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__iexact=canonical_email(email)).first()
 

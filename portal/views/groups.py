@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accessportal.links import local_next
 from directory.models import DirectoryUser, Group
-from directory.services import PolicyError, is_directory_admin
+from directory.services import LAST_OWNER, PolicyError, is_directory_admin
 from portal import selectors, services
 from portal.forms import AddMembersForm, DecisionForm, GroupDetailsForm, JoinRequestForm, NewGroupForm
 from portal.models import GroupJoinRequest
@@ -122,8 +122,11 @@ def group_detail(request: HttpRequest, group_id: uuid.UUID) -> HttpResponse:
         my_request = GroupJoinRequest.objects.filter(
             group=group, requester=user, status=GroupJoinRequest.Status.PENDING
         ).first()
+    owners = list(selectors.group_owners(group=group))
     context.update(
-        owners=list(selectors.group_owners(group=group)),
+        owners=owners,
+        # The only owner isn't offered Remove owner (the service would refuse it): the page says why.
+        only_owner_note=LAST_OWNER.format(group=group, name=owners[0].display_name) if len(owners) == 1 else "",
         read_only_reason=read_only_reason(group=group, is_owner=group.is_owner),
         join_requests=list(selectors.pending_join_requests_for_owner(user=user, group=group)) if can_manage else [],
         my_request=my_request,

@@ -29,6 +29,11 @@ from portal.tenancy import directory_user_required
 
 MEMBERS_PER_PAGE = 25
 MEMBERS_ADDED_EVENT = "members-added"
+MAX_QUERY_LENGTH = 256
+TYPED_NO_MATCH = (
+    "No one in the directory is called “{q}”. Pick one of the suggestions, or type a full email address "
+    "to invite someone."
+)
 
 
 @dataclass(frozen=True)
@@ -150,19 +155,46 @@ def confirmation(result: services.AddMembersResult, group: Group) -> str:
     return " ".join(parts)
 
 
+def with_typed_person(
+    *, group: Group, typed: str, user_ids: list[str], emails: list[str]
+) -> tuple[list[str], list[str]]:
+    """Add what is still typed in the search box (not picked): an email address, or someone's exact name.
+
+    Pressing **Add** right after typing an address must invite it, not drop it. An address goes
+    to the service as typed (it validates it and adds the user who has it, if any). Other text
+    that names no one is only a search when people are picked, and a refusal when no one is.
+    """
+    if not typed:
+        return user_ids, emails
+    if "@" in typed:
+        return user_ids, [*emails, typed]
+    person = selectors.exact_person(group=group, q=typed)
+    if person is not None:
+        return [*user_ids, str(person.pk)], emails
+    if not user_ids and not any(email.strip() for email in emails):
+        raise PolicyError(TYPED_NO_MATCH.format(q=typed))
+    return user_ids, emails
+
+
 def add_members_view(request: HttpRequest, target: MembersTarget, *, can_manage: bool) -> HttpResponse:
-    """GET: the full-page form (without JavaScript). POST: add, from the dialog (htmx) or the page."""
+    """GET: the full-page form (without JavaScript). POST: add, from the dialog (htmx) or the page.
+
+    The page's **Search** button posts the same form with `search`: it shows suggestions and keeps
+    what is picked and the message.
+    """
     group = target.group
     user_ids = request.POST.getlist("user")
     emails = request.POST.getlist("email")
+    typed = request.POST.get("q", "").strip()[:MAX_QUERY_LENGTH]
     form = AddMembersForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "search" not in request.POST and form.is_valid():
         try:
+            ids, addresses = with_typed_person(group=group, typed=typed, user_ids=user_ids, emails=emails)
             result = services.add_members(
                 actor=request.directory_user,
                 group=group,
-                user_ids=user_ids,
-                emails=emails,
+                user_ids=ids,
+                emails=addresses,
                 message=form.cleaned_data["message"],
                 redirect_url=target.invite_redirect_url,
             )
@@ -183,11 +215,12 @@ def add_members_view(request: HttpRequest, target: MembersTarget, *, can_manage:
         "application": target.application,
         "form": form,
         "picked": _picked(group, user_ids, emails),
+        "typed": typed,
     }
     if request.htmx and request.method == "POST":
         response = render(request, "portal/_add_members_dialog.html#add-form", context)
         return retarget(reswap(response, "outerHTML"), "#add-members-form")
-    q = request.GET.get("q", "").strip()
+    q = typed if request.method == "POST" else request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     context.update(suggestions_context(group, q))
     return render(request, "portal/group_add_members.html", context)
 
@@ -259,5 +292,5 @@ def people_search(request: HttpRequest) -> HttpResponse:
     group = get_object_or_404(selectors.owned_groups(user=request.directory_user), pk=group_id)
     if read_only_reason(group=group, is_owner=True):
         raise Http404("Members of this group can't be changed here.")
-    q = request.GET.get("q", "").strip()[:256]
+    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     return render(request, "portal/_people_suggestions.html", {"group": group, **suggestions_context(group, q)})

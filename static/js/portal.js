@@ -155,6 +155,9 @@
   }
 
   function init() {
+    // These boxes search as you type; their Search button is for browsers without JavaScript
+    // (hidden, it still submits on Enter).
+    document.querySelectorAll("[data-search-submit]").forEach(function (button) { button.hidden = true; });
     document.querySelectorAll("[data-app-filter]").forEach(setupFilter);
     document.querySelectorAll("[data-view-toggle]").forEach(setupViewToggle);
   }

@@ -82,7 +82,7 @@ def test_a_join_request_approved_by_the_owner_makes_the_requester_a_member(page:
     group_requests.get_by_label("Reason").fill("Welcome aboard for the campaign.")
     group_requests.get_by_role("button", name="Approve Alex Wilber for Marketing").click()
     decision = group_requests.get_by_role("status")
-    expect(decision).to_have_text("Approved by Adele Vance: Welcome aboard for the campaign.")
+    expect(decision).to_have_text("Approved by Adele Vance: “Welcome aboard for the campaign.”")
     expect(group_requests.get_by_role("button", name="Approve Alex Wilber for Marketing")).to_have_count(0)
     assert_accessible(adele_page)
 

@@ -12,6 +12,7 @@ from tests.factories import (
     DirectoryUserFactory,
     GroupFactory,
     GroupMemberFactory,
+    GroupOwnerFactory,
     TenantFactory,
 )
 
@@ -478,3 +479,39 @@ def test_group_remove_member_from_the_group_page(owner_client, group, tenant):
     response = owner_client.post(reverse("portal:group-remove-member", args=[group.pk, alex.pk]))
     assert response.status_code == 302 and response["Location"] == group_url(group)
     assert not is_member(group, alex)
+
+
+def test_adding_members_refreshes_the_details_count_with_the_list(owner_client, group, tenant):
+    GroupMemberFactory(group=group, user=DirectoryUserFactory(tenant=tenant))
+    alex = DirectoryUserFactory(tenant=tenant, display_name="Alex Wilber")
+    page = owner_client.get(group_url(group)).content.decode()
+    assert '<span id="member-count">1</span>' in page
+
+    response = owner_client.post(
+        group_url(group, "portal:group-add-members"), {"user": [alex.pk]}, HTTP_HX_REQUEST="true"
+    )
+
+    body = response.content.decode()
+    assert "Members (2)" in body
+    assert '<span id="member-count" hx-swap-oob="true">2</span>' in body
+
+
+def test_the_only_owner_is_not_offered_remove_owner_and_is_told_why(owner_client, owner, group, tenant):
+    body = owner_client.get(group_url(group)).content.decode()
+
+    assert reverse("portal:group-remove-owner", args=[group.pk, owner.pk]) not in body
+    assert directory_services.LAST_OWNER.format(group=group, name=owner.display_name) in body
+
+    co_owner = DirectoryUserFactory(tenant=tenant)
+    GroupOwnerFactory(group=group, user=co_owner)
+    body = owner_client.get(group_url(group)).content.decode()
+    assert reverse("portal:group-remove-owner", args=[group.pk, owner.pk]) in body
+    assert "needs at least one owner" not in body
+
+
+def test_the_add_members_button_has_a_name_and_a_tooltip(owner_client, group):
+    body = owner_client.get(group_url(group)).content.decode()
+
+    assert 'aria-label="Add members" title="Add members"' in body
+    link = 'title="Add members"><span aria-hidden="true">+</span><span class="visually-hidden">Add members</span>'
+    assert link in body

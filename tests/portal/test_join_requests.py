@@ -320,7 +320,25 @@ def test_requester_sees_the_decision(client, owner, requester, pending):
     services.deny_join_request(actor=owner, join_request=pending, reason="Team is full")
     login(client, requester)
     body = client.get(reverse("portal:requests")).content.decode()
-    assert "Denied" in body and "Adele Vance: Team is full" in body
+    # The same wording as an app request's decision (test_app_requests.test_requester_sees_the_decision).
+    assert "Denied by Adele Vance: “Team is full”" in body
+
+
+def test_owner_sees_the_decision_in_the_same_words_after_deciding(client, owner, pending):
+    login(client, owner)
+
+    response = client.post(
+        reverse("portal:approve-join-request", args=[pending.pk]), {"reason": "Welcome"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert "Approved by Adele Vance: “Welcome”" in response.content.decode()
+
+
+def test_requester_sees_a_cancelled_request_as_cancelled_by_them(client, requester, pending):
+    services.cancel_join_request(actor=requester, join_request=pending)
+    login(client, requester)
+    body = client.get(reverse("portal:requests")).content.decode()
+    assert "Cancelled by you" in body
 
 
 def test_cancelling_someone_elses_request_is_404(client, owner, pending):

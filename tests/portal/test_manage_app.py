@@ -1,5 +1,6 @@
 """Manage app: the self-service group's users, **+** → **Add members**, **Remove member**."""
 
+import html
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from directory.models import AuditEvent, DirectoryUser, GroupMember
 from invitations import services as invitation_services
 from invitations.models import Invitation, OutboundEmail
 from portal import services
+from portal.views import manage
 from tests.factories import (
     ApplicationFactory,
     BlockedAddressFactory,
@@ -392,9 +394,64 @@ def test_add_page_without_javascript_searches_with_a_get_form(owner_client, app,
     by_name = owner_client.get(add_url(app), {"q": "alex"}).content.decode()
     by_mail = owner_client.get(add_url(app), {"q": "someone@fabrikam.example"}).content.decode()
 
-    assert 'method="get"' in by_name
     assert "Alex Wilber" in by_name and 'type="checkbox" name="user"' in by_name
     assert "Invite someone@fabrikam.example as a guest" in by_mail
+
+
+def test_add_page_search_button_keeps_the_picks_and_the_message(owner_client, app, group, tenant):
+    lee = DirectoryUserFactory(tenant=tenant, display_name="Lee Gu")
+    DirectoryUserFactory(tenant=tenant, display_name="Alex Wilber")
+
+    response = owner_client.post(add_url(app), {"search": "1", "q": "alex", "user": [lee.pk], "message": "Hello"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="user" value="{lee.pk}" checked' in body
+    assert "Alex Wilber" in body
+    assert ">Hello</textarea>" in body
+    assert member_ids(group) == set()
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["dialog", "without-javascript"])
+def test_add_invites_the_address_typed_in_the_search_box_without_picking_it(owner_client, app, group, htmx):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = owner_client.post(add_url(app), {"q": " sam@partner.example ", "message": "Hi Sam"}, **headers)
+
+    assert response.status_code == (200 if htmx else 302)
+    guest = DirectoryUser.objects.get(mail="sam@partner.example")
+    assert member_ids(group) == {guest.pk}
+    assert Invitation.objects.get(invited_user=guest).customized_message_body == "Hi Sam"
+
+
+@pytest.mark.parametrize("typed", ["Alex Wilber", "ALEX.WILBER@contoso.com"])
+def test_add_picks_the_exact_match_typed_in_the_search_box(owner_client, app, group, tenant, typed):
+    alex = DirectoryUserFactory(tenant=tenant, display_name="Alex Wilber", mail="alex.wilber@contoso.com")
+    DirectoryUserFactory(tenant=tenant, display_name="Alex Wilberforce")
+
+    response = owner_client.post(add_url(app), {"q": typed}, HTTP_HX_REQUEST="true")
+
+    assert "Added Alex Wilber to Salesforce Users." in response.content.decode()
+    assert member_ids(group) == {alex.pk}
+
+
+def test_add_with_typed_text_that_names_no_one_says_so_and_keeps_it(owner_client, app, group, tenant):
+    DirectoryUserFactory(tenant=tenant, display_name="Alex Wilber")
+
+    response = owner_client.post(add_url(app), {"q": "Alex"}, HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert html.escape(manage.TYPED_NO_MATCH.format(q="Alex")) in body
+    assert 'value="Alex"' in body
+    assert member_ids(group) == set()
+
+
+def test_add_ignores_a_search_word_when_someone_is_picked(owner_client, app, group, tenant):
+    lee = DirectoryUserFactory(tenant=tenant, display_name="Lee Gu")
+
+    owner_client.post(add_url(app), {"q": "le", "user": [lee.pk]}, HTTP_HX_REQUEST="true")
+
+    assert member_ids(group) == {lee.pk}
 
 
 def test_add_page_message_over_1000_characters_is_refused_inline(owner_client, app, tenant, group):
