@@ -10,13 +10,19 @@ Contoso is configured as in the "Prerequisites" of the self-service document: ow
 manage group membership requests in the Access Panel, "Salesforce Users" is an assigned
 Security group owned by Megan Bowen, the Salesforce app adds self-service users to it,
 and Megan is assigned to Salesforce so it is on her My Apps.
+
+Training scenarios (SCENARIOS) start the story at other points: before those Prerequisites,
+or with a guest invited, a guest redeemed, or requests waiting. Each is this seed (with the
+Prerequisites undone, for `prerequisites`) plus a story step played through the services of
+the layers above the directory.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps as django_apps
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accessportal.links import site_url
 from directory import services
@@ -118,6 +124,10 @@ LEE = "lee.gu@fabrikam.com"
 SALESFORCE = "Salesforce"
 SALESFORCE_USERS = "Salesforce Users"
 SALES_RULE = '(user.department -eq "Sales")'
+BOOK_CLUB = "Book Club"
+MARKETING = "Marketing"
+HQ_STAFF = "HQ Staff (on-premises)"
+SERVICENOW = "ServiceNow"
 BLOCKED_DOMAIN = "blocked.example"
 
 CONTOSO_PEOPLE = (
@@ -136,14 +146,16 @@ CONTOSO_PEOPLE = (
         "Sales",
         "Sales Manager",
         story=f'Owner of "{SALESFORCE_USERS}", the self-service group of the Salesforce app: '
-        "invites guests from Manage app or from Groups I own.",
+        'invites guests from Manage app or from Groups I own. Also owns "Sales Department" (dynamic) '
+        f'and "{HQ_STAFF}" (synced from on-premises), where guests can\'t be added.',
     ),
     Person(
         ADELE,
         "Adele Vance",
         "Marketing",
         "Marketing Manager",
-        story='Owner of "Marketing" (joining needs her approval) and approver of ServiceNow access requests.',
+        story='Owner of "Marketing" (joining needs her approval) and "Book Club" (open to anyone); '
+        "approves ServiceNow access requests.",
     ),
     Person(
         ALEX,
@@ -180,7 +192,7 @@ CONTOSO_GROUPS = (
         members=("diego.siciliani@contoso.com", "lynne.robbins@contoso.com", JOHN),
     ),
     GroupSpec(
-        "Marketing",
+        MARKETING,
         "Marketing team: campaigns, events and brand.",
         group_type=GroupType.MICROSOFT_365,
         join_policy=JoinPolicy.OWNER_APPROVAL,
@@ -188,12 +200,13 @@ CONTOSO_GROUPS = (
         members=(ADELE, "patti.fernandez@contoso.com"),
     ),
     GroupSpec(
-        "Book Club",
+        BOOK_CLUB,
         "Monthly book club. Anyone at Contoso can join.",
         group_type=GroupType.MICROSOFT_365,
         join_policy=JoinPolicy.OPEN,
-        owners=(ALEX,),
-        members=(ALEX, "nestor.wilke@contoso.com", "lynne.robbins@contoso.com"),
+        # Not Alex's: the tour has him join an open group.
+        owners=(ADELE,),
+        members=("nestor.wilke@contoso.com", "lynne.robbins@contoso.com"),
     ),
     GroupSpec(
         "Leadership Team",
@@ -217,9 +230,11 @@ CONTOSO_GROUPS = (
         members=tuple(p.mail for p in CONTOSO_PEOPLE if p.department == "Sales"),
     ),
     GroupSpec(
-        "HQ Staff (on-premises)",
+        HQ_STAFF,
         "Headquarters staff, synced from on-premises Active Directory.",
         on_premises_sync_enabled=True,
+        # Owned by a persona, so the portal can show why its members (and guests) can't be changed there.
+        owners=(MEGAN,),
         members=tuple(p.mail for p in CONTOSO_PEOPLE if p.on_premises_sync_enabled),
     ),
 )
@@ -239,7 +254,7 @@ CONTOSO_APPS = (
         "#107c10",
         notes="Expense reports. OpenID Connect sign-in.",
         users=(ADMIN, ALEX),
-        groups=("Sales Department", "Marketing"),
+        groups=("Sales Department", MARKETING),
     ),
     AppSpec(
         "Dropbox Business",
@@ -247,7 +262,7 @@ CONTOSO_APPS = (
         "#0057d9",
         notes="Password-based single sign-on.",
         users=(ALEX,),
-        groups=("Marketing",),
+        groups=(MARKETING,),
     ),
     AppSpec(
         "Contoso Intranet",
@@ -255,7 +270,7 @@ CONTOSO_APPS = (
         "#5c2d91",
         notes="Linked sign-on: the tile goes straight to the intranet.",
         users=(ADMIN, MEGAN, ADELE, ALEX, JOHN),
-        groups=("HQ Staff (on-premises)",),
+        groups=(HQ_STAFF,),
     ),
     AppSpec(
         "Workday",
@@ -265,7 +280,7 @@ CONTOSO_APPS = (
         users=(ADMIN, MEGAN, ADELE, ALEX),
     ),
     AppSpec(
-        "ServiceNow",
+        SERVICENOW,
         SingleSignOnMode.OIDC,
         "#293e40",
         notes="Self-service with approval: Adele Vance approves access requests.",
@@ -500,11 +515,12 @@ class _Seeder:
                 logo=app_logo_png(name=spec.display_name, colour=spec.colour),
             )
             self.created += 1
-            # The sample app page is addressed by the application's id, known only now.
-            urls = {"homepage_url": sample_app_url(application)}
-            if spec.single_sign_on_mode in {SingleSignOnMode.SAML, SingleSignOnMode.LINKED}:
-                urls["sign_on_url"] = sample_app_url(application)
-            application = services.update_application(application=application, actor=actor, **urls)
+            # The sample app page is addressed by the application's id, known only now. It is the
+            # sign-on URL too, so the tile keeps working when the trainer changes the sign-on mode.
+            url = sample_app_url(application)
+            application = services.update_application(
+                application=application, actor=actor, homepage_url=url, sign_on_url=url
+            )
             if spec.self_service_group:
                 application = services.update_application(
                     application=application,
@@ -527,16 +543,108 @@ class _Seeder:
         return application
 
 
-def seed_demo() -> int:
-    """Create whatever of the demo data is missing, in one transaction; returns how many objects it created."""
+@dataclass(frozen=True)
+class Scenario:
+    """A starting point for a training session: what the seed holds and what the audience sees first."""
+
+    name: str
+    title: str
+    audience_sees: str
+    prerequisites_done: bool = True
+    # The story step played on top of the seed, a function of the layers above the directory named by
+    # its dotted path (as Django's settings name middleware), so the directory imports none of them.
+    # It returns how many objects it created and creates nothing when they are already there.
+    story: str = ""
+
+
+PREREQUISITES = "prerequisites"
+CONFIGURED = "configured"
+INVITED = "invited"
+REDEEMED = "redeemed"
+REQUESTS = "requests"
+
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            PREREQUISITES,
+            "Prerequisites not done",
+            "Contoso before its administrator's setup: group self-service is off, there is no "
+            f'"{SALESFORCE_USERS}" group, and {SALESFORCE} has neither single sign-on nor self-service and is '
+            "on no one's My Apps. Do the Prerequisites live in the admin center as admin@contoso.com.",
+            prerequisites_done=False,
+        ),
+        Scenario(
+            CONFIGURED,
+            "Configured, no guest yet",
+            f'Everything is wired: Megan Bowen owns "{SALESFORCE_USERS}" and sees {SALESFORCE} with Manage app. '
+            "No one has been invited yet: invite lee.gu@fabrikam.com from Manage app.",
+        ),
+        Scenario(
+            INVITED,
+            "Guest invited",
+            f"Megan Bowen has invited lee.gu@fabrikam.com to {SALESFORCE} with a welcome message. He hasn't "
+            "accepted: his invitation is in the mailbox, and Manage app shows Invitation accepted: No.",
+            story="portal.scenarios.invite_lee",
+        ),
+        Scenario(
+            REDEEMED,
+            "Guest redeemed",
+            f"Lee Gu has accepted Megan Bowen's invitation: signed in as lee.gu@fabrikam.com he switches to "
+            f"Contoso and sees {SALESFORCE}; Megan's Manage app shows Invitation accepted: Yes.",
+            story="portal.scenarios.redeem_lee",
+        ),
+        Scenario(
+            REQUESTS,
+            "Requests waiting",
+            f'Alex Wilber has asked to join "{MARKETING}" and for access to {SERVICENOW}. Both wait for Adele '
+            "Vance's decision on her Requests page; the emails telling her are in the mailbox.",
+            story="portal.scenarios.request_access",
+        ),
+    )
+}
+
+
+def _prerequisites_undone(spec: TenantSpec) -> TenantSpec:
+    """The tenant before the Prerequisites: self-service groups off, no Salesforce Users, Salesforce unconfigured."""
+    if spec != CONTOSO:
+        return spec
+    salesforce_unconfigured = {
+        "single_sign_on_mode": SingleSignOnMode.DISABLED,
+        "users": (),
+        "self_service_group": "",
+        "notes": "",
+    }
+    return replace(
+        spec,
+        # Off is the tenant's default: the setting is simply not applied.
+        settings={
+            key: value for key, value in spec.settings.items() if key != "owners_can_manage_group_membership_requests"
+        },
+        groups=tuple(group for group in spec.groups if group.display_name != SALESFORCE_USERS),
+        apps=tuple(
+            replace(app, **salesforce_unconfigured) if app.display_name == SALESFORCE else app for app in spec.apps
+        ),
+    )
+
+
+def seed_demo(*, scenario: str = CONFIGURED) -> int:
+    """Create whatever of the demo (in that scenario) is missing, in one transaction; returns how many it created.
+
+    Seeding a database that holds another scenario adds what is missing without undoing
+    anything: reset_demo starts a scenario afresh.
+    """
+    chosen = SCENARIOS[scenario]
     seeder = _Seeder()
     with transaction.atomic():
         for spec in DEMO_TENANTS:
-            seeder.seed_tenant(spec)
+            seeder.seed_tenant(spec if chosen.prerequisites_done else _prerequisites_undone(spec))
         # Apps above the directory (the identity provider) wire their part of the story.
         for config in django_apps.get_app_configs():
             if hasattr(config, "seed_demo"):
                 seeder.created += config.seed_demo()
+        if chosen.story:
+            seeder.created += import_string(chosen.story)()
     return seeder.created
 
 
@@ -558,8 +666,8 @@ def wipe_all_data() -> None:
         Account.objects.all().delete()
 
 
-def reset_demo() -> int:
-    """Wipe all data and seed the demo again, in one transaction; returns how many objects it created."""
+def reset_demo(*, scenario: str = CONFIGURED) -> int:
+    """Wipe all data (the mailbox too) and seed the scenario in one transaction; returns how many objects it made."""
     with transaction.atomic():
         wipe_all_data()
-        return seed_demo()
+        return seed_demo(scenario=scenario)

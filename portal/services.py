@@ -20,7 +20,7 @@ from accessportal.links import absolute_url
 from directory import services as directory
 from directory.audit import Activity, record_event
 from directory.emails import NOT_PUBLIC_DOMAIN, canonical_email, has_public_domain
-from directory.models import DirectoryUser, Group, Tenant
+from directory.models import Application, DirectoryUser, Group, Tenant
 from directory.services import PolicyError
 from invitations.models import OutboundEmail
 from invitations.outbox import queue_email
@@ -218,6 +218,11 @@ def leave_group(*, actor: DirectoryUser, group: Group) -> None:
 
 def _absolute(path: str, group: Group) -> str:
     return absolute_url(path, tenant_id=group.tenant_id)
+
+
+def app_invite_redirect_url(application: Application) -> str:
+    """Where a guest invited from Manage app lands after accepting: the app's launch, in its organization."""
+    return absolute_url(reverse("portal:launch", args=[application.pk]), tenant_id=application.tenant_id)
 
 
 def request_to_join_group(*, actor: DirectoryUser, group: Group, justification: str) -> GroupJoinRequest:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import account, apps, groups, manage, requests
+from portal.views import account, apps, groups, manage, requests, scenarios
 
 app_name = "portal"
 
@@ -28,6 +28,7 @@ urlpatterns = [
         name="manage-app-remove-member",
     ),
     path("people/search/", manage.people_search, name="people-search"),
+    path("scenarios/", scenarios.scenarios, name="scenarios"),
     path("groups/", groups.groups, name="groups"),
     path("groups/join/", groups.groups_join, name="groups-join"),
     path("groups/new/", groups.group_new, name="group-new"),

@@ -63,7 +63,7 @@ def app_target(request: HttpRequest, app_id: uuid.UUID) -> MembersTarget:
         application=application,
         page_url=reverse("portal:manage-app", args=[application.pk]),
         add_url=reverse("portal:manage-app-add", args=[application.pk]),
-        invite_redirect_url=_absolute(request, reverse("portal:launch", args=[application.pk])),
+        invite_redirect_url=services.app_invite_redirect_url(application),
     )
 
 

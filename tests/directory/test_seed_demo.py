@@ -8,14 +8,24 @@ from PIL import Image
 
 from directory import services
 from directory.demo import (
+    ADELE,
     ADMIN,
+    ALEX,
     BLOCKED_DOMAIN,
+    BOOK_CLUB,
+    CONFIGURED,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    INVITED,
     JOHN,
     LEE,
     MEGAN,
+    PREREQUISITES,
+    REDEEMED,
+    REQUESTS,
     SALES_RULE,
+    SCENARIOS,
+    reset_demo,
     sample_app_url,
     seed_demo,
 )
@@ -31,8 +41,9 @@ from directory.models import (
     Tenant,
 )
 from directory.selectors import apps_for_user
-from invitations.models import OutboundEmail
-from portal.models import GroupJoinRequest
+from invitations.models import Invitation, OutboundEmail
+from portal.models import AppAccessRequest, GroupJoinRequest
+from portal.scenarios import WELCOME_MESSAGE
 from tests.factories import AccountFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -348,3 +359,117 @@ def test_command_prints_the_urls_every_account_and_the_password():
     for _, person in DEMO_ACCOUNTS:
         assert person.mail in output
         assert person.story in output
+
+
+# The seeded story matches the README's tour -------------------------------------------------
+
+
+def test_every_kind_of_group_has_an_owner_who_signs_in():
+    seed_demo()
+    signs_in = set(DEMO_EMAILS)
+
+    for group in Group.objects.filter(tenant=contoso()):
+        owners = {link.user.mail for link in group.owner_links.select_related("user")}
+        assert owners & signs_in, f"{group.display_name} has no owner among the demo accounts"
+    synced = Group.objects.get(tenant=contoso(), on_premises_sync_enabled=True)
+    assert synced.owner_links.get().user.mail == MEGAN
+
+
+def test_alex_can_join_an_open_group_he_does_not_own():
+    seed_demo()
+    alex = contoso_user(ALEX)
+
+    open_groups = Group.objects.filter(tenant=contoso(), join_policy=Group.JoinPolicy.OPEN)
+    joinable = open_groups.exclude(owner_links__user=alex).exclude(member_links__user=alex)
+    assert joinable.filter(display_name=BOOK_CLUB).exists()
+
+
+# Training scenarios --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_each_scenario_seeded_twice_changes_nothing(name):
+    reset_demo(scenario=name)
+    first = snapshot()
+
+    assert seed_demo(scenario=name) == 0
+    assert snapshot() == first
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_scenario_command_clears_the_mailbox_and_seeds_the_scenario(name):
+    seed_demo()
+    OutboundEmail.objects.create(
+        kind=OutboundEmail.Kind.ONE_TIME_CODE,
+        to="someone@example.com",
+        from_email="invites@accessportal.localhost",
+        subject="Your code",
+        body_text="12345678",
+    )
+
+    output = run_seed_demo("--scenario", name)
+
+    assert not OutboundEmail.objects.filter(to="someone@example.com").exists()
+    assert SCENARIOS[name].title in output
+    assert SCENARIOS[name].audience_sees in output
+
+
+def test_prerequisites_scenario_leaves_the_admin_setup_undone():
+    seed_demo(scenario=PREREQUISITES)
+
+    tenant = contoso()
+    assert not tenant.owners_can_manage_group_membership_requests
+    assert not Group.objects.filter(tenant=tenant, display_name="Salesforce Users").exists()
+    salesforce = Application.objects.get(tenant=tenant, display_name="Salesforce")
+    assert salesforce.single_sign_on_mode == Application.SingleSignOnMode.DISABLED
+    assert not salesforce.self_service_enabled
+    assert not salesforce.assignments.exists()
+    assert salesforce.sign_on_url == sample_app_url(salesforce)
+    assert "Salesforce" not in {app.display_name for app in apps_for_user(user=contoso_user(MEGAN))}
+    assert not OutboundEmail.objects.exists()
+
+
+def test_configured_scenario_is_the_default_seed():
+    seed_demo()
+    default = snapshot()
+    reset_demo(scenario=CONFIGURED)
+
+    assert {label: len(rows) for label, rows in snapshot().items()} == {
+        label: len(rows) for label, rows in default.items()
+    }
+    assert not DirectoryUser.objects.filter(tenant=contoso(), mail=LEE).exists()
+
+
+def test_invited_scenario_has_megans_pending_invitation_of_lee_in_the_mailbox():
+    seed_demo(scenario=INVITED)
+
+    lee = contoso_user(LEE)
+    assert lee.external_user_state == DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE
+    assert lee.display_name == "Lee Gu"
+    invitation = Invitation.objects.get(invited_user=lee)
+    assert invitation.status == Invitation.Status.PENDING_ACCEPTANCE
+    assert invitation.inviter_email == MEGAN
+    assert invitation.customized_message_body == WELCOME_MESSAGE
+    assert Group.objects.get(tenant=contoso(), display_name="Salesforce Users").member_links.filter(user=lee).exists()
+    assert OutboundEmail.objects.get(to=LEE).invitation == invitation
+
+
+def test_redeemed_scenario_has_lee_accepted_and_seeing_salesforce():
+    seed_demo(scenario=REDEEMED)
+
+    lee = contoso_user(LEE)
+    assert lee.external_user_state == DirectoryUser.ExternalUserState.ACCEPTED
+    assert lee.account == Account.objects.get(email=LEE)
+    assert Invitation.objects.get(invited_user=lee).status == Invitation.Status.COMPLETED
+    assert "Salesforce" in {app.display_name for app in apps_for_user(user=lee)}
+
+
+def test_requests_scenario_has_alexs_requests_waiting_for_adele():
+    seed_demo(scenario=REQUESTS)
+
+    alex = contoso_user(ALEX)
+    join = GroupJoinRequest.objects.get(requester=alex)
+    assert join.is_pending and join.group.display_name == "Marketing"
+    app = AppAccessRequest.objects.get(requester=alex)
+    assert app.is_pending and app.application.display_name == "ServiceNow"
+    assert OutboundEmail.objects.filter(to=ADELE).count() == 2

@@ -239,6 +239,8 @@ ROWS: dict[str, Row] = {
         get=METHOD_NOT_ALLOWED,
         post=expect(member=404, owner=404, approver=302),
     ),
+    # Demo mode only (tests/portal/test_scenarios.py): outside it, nobody may reset anything.
+    "scenarios": Row(get=everyone(404), post=everyone(404), data=lambda w: {"scenario": "configured"}),
 }
 
 
