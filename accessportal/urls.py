@@ -5,9 +5,6 @@ from django.urls import include, path
 
 from portal.forms import AdminSignInForm
 
-admin.site.site_header = "Access Portal admin center"
-admin.site.site_title = "Access Portal admin center"
-admin.site.index_title = "Microsoft Entra ID (demo directory)"
 admin.site.login_form = AdminSignInForm
 
 

@@ -9,7 +9,6 @@ import io
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from PIL import Image
 
 from directory.emails import canonical_email
@@ -27,13 +26,9 @@ from directory.services import (
     DOMAIN_LIST_NOT_ALLOWED,
     DOMAIN_LIST_REQUIRED,
     DYNAMIC_RULE_REQUIRED,
-    LAST_OWNER,
-    OTHER_TENANT,
     RULE_ONLY_FOR_DYNAMIC,
     SELF_SERVICE_GROUP_REQUIRED,
     TOO_MANY_APPROVERS,
-    PolicyError,
-    check_accepts_member,
     normalize_domain_list,
 )
 
@@ -42,8 +37,6 @@ ACCOUNT_EMAIL_IN_USE = "A sign-in account with this email address already exists
 LOGO_NOT_PNG = "Upload the logo as a PNG image."
 LOGO_NOT_SQUARE = "The logo must be square; this image is {width} × {height} pixels."
 LOGO_TOO_LARGE = "The logo can be at most 256 KB."
-PRINCIPAL_REQUIRED = "Choose a user or a group."
-ONE_PRINCIPAL_ONLY = "Choose a user or a group, not both."
 
 
 def _yes_no(value: object) -> bool:
@@ -192,46 +185,6 @@ class GroupForm(forms.ModelForm):
         return cleaned_data
 
 
-def _live_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
-    """Rows that will exist after the save: kept existing rows and filled-in new ones."""
-    deleted = {id(form) for form in formset.deleted_forms}
-    existing = {id(form) for form in formset.initial_forms}
-    return [form for form in formset.forms if id(form) not in deleted and (id(form) in existing or form.has_changed())]
-
-
-class GroupOwnerFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        group = self.instance
-        if group.tenant_id is None:
-            return
-        for form in _live_forms(self):
-            user = form.cleaned_data.get("user")
-            if form.has_changed() and user is not None and user.tenant_id != group.tenant_id:
-                form.add_error("user", OTHER_TENANT.format(name=user.display_name))
-        existing = {id(form) for form in self.initial_forms}
-        removed = [form.instance.user for form in self.deleted_forms if id(form) in existing]
-        remaining = [form for form in _live_forms(self) if form.cleaned_data.get("user") is not None]
-        if removed and not remaining:
-            raise ValidationError(LAST_OWNER.format(group=group, name=removed[-1].display_name))
-
-
-class GroupMemberFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        group = self.instance
-        if group.tenant_id is None:
-            return
-        for form in _live_forms(self):
-            user = form.cleaned_data.get("user")
-            if not form.has_changed() or user is None:
-                continue
-            try:
-                check_accepts_member(group=group, user=user)
-            except PolicyError as error:
-                form.add_error("user", error)
-
-
 # Enterprise applications -----------------------------------------------------
 
 APPLICATION_YES_NO_FIELDS = (
@@ -323,36 +276,3 @@ class ApplicationForm(forms.ModelForm):
             ):
                 self.add_error("self_service_approvers", APPROVERS_REQUIRED)
         return cleaned_data
-
-
-class AppRoleAssignmentForm(forms.ModelForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        # Left empty, the assignment gets the application's "Default Access" role.
-        self.fields["app_role"].required = False
-
-    def clean(self) -> dict[str, object]:
-        cleaned_data = super().clean()
-        user, group = cleaned_data.get("principal_user"), cleaned_data.get("principal_group")
-        if user and group:
-            self.add_error("principal_group", ONE_PRINCIPAL_ONLY)
-        elif not user and not group and "principal_user" not in self.errors:
-            self.add_error("principal_user", PRINCIPAL_REQUIRED)
-        return cleaned_data
-
-
-class AppRoleAssignmentFormSet(BaseInlineFormSet):
-    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:
-        super().add_fields(form, index)
-        form.fields["app_role"].queryset = AppRole.objects.filter(application_id=self.instance.pk)
-
-    def clean(self) -> None:
-        super().clean()
-        tenant_id = self.instance.tenant_id
-        for form in _live_forms(self):
-            if not form.has_changed():
-                continue
-            for name in ("principal_user", "principal_group"):
-                principal = form.cleaned_data.get(name)
-                if principal is not None and principal.tenant_id != tenant_id:
-                    form.add_error(name, OTHER_TENANT.format(name=principal.display_name))

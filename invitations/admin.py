@@ -8,9 +8,11 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from admincenter.blades import Blade, BladeAdmin, Command, Crumb
 from directory.models import DirectoryUser
 from directory.services import PolicyError
 from invitations.bulk import BulkFileError, decode_upload, parse_bulk_csv, run_bulk_invite, template_csv
@@ -55,16 +57,40 @@ def reset_invitation_status(modeladmin: admin.ModelAdmin, request: HttpRequest, 
     _reset_users(modeladmin, request, list(queryset.select_related("tenant")))
 
 
+def _user_list_commands(request: HttpRequest) -> list[Command]:
+    if not request.user.has_perm(INVITE_PERMISSION):
+        return []
+    return [
+        Command("Invite external user", reverse("admin:invitations_invitation_invite"), icon="mail"),
+        Command("Bulk invite", reverse("admin:invitations_invitation_bulk"), icon="add"),
+    ]
+
+
+def _user_overview_commands(request: HttpRequest, user: DirectoryUser) -> list[Command]:
+    """**Resend invitation** while it is pending; **Reset redemption status** for any invited guest."""
+    if not user.is_guest or not request.user.has_perm(INVITE_PERMISSION):
+        return []
+    commands = []
+    if user.external_user_state == DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE:
+        url = reverse("admin:invitations_invitation_resend_user", args=[user.pk])
+        commands.append(Command("Resend invitation", url, icon="mail", post=True))
+    url = reverse("admin:invitations_invitation_reset_user", args=[user.pk])
+    commands.append(Command("Reset redemption status", url, icon="refresh", post=True))
+    return commands
+
+
 # The directory's user admin is registered before this module is imported (INSTALLED_APPS order);
-# the action joins it here so the directory app keeps knowing nothing of invitations.
+# the action and commands join it here so the directory app keeps knowing nothing of invitations.
 _user_admin = admin.site._registry.get(DirectoryUser)
 if _user_admin is not None and reset_invitation_status not in (_user_admin.actions or []):
     _user_admin.actions = [*(_user_admin.actions or []), reset_invitation_status]
+    _user_admin.list_commands_from.append(_user_list_commands)
+    _user_admin.overview_commands_from.append(_user_overview_commands)
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    change_list_template = "admin/invitations/invitation/change_list.html"
+class InvitationAdmin(BladeAdmin):
+    list_title = "External Identities | All invitations"
     list_display = (
         "invited_user_email_address",
         "tenant",
@@ -161,9 +187,14 @@ class InvitationAdmin(admin.ModelAdmin):
 
     # Pages of their own ------------------------------------------------------------------
 
+    def list_commands(self, request: HttpRequest) -> list[Command]:
+        return [*_user_list_commands(request), *super().list_commands(request)]
+
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
         return [
+            path("user/<uuid:user_id>/resend/", view(self.resend_user_view), name="invitations_invitation_resend_user"),
+            path("user/<uuid:user_id>/reset/", view(self.reset_user_view), name="invitations_invitation_reset_user"),
             path("invite/", view(self.invite_view), name="invitations_invitation_invite"),
             path("bulk/", view(self.bulk_invite_view), name="invitations_invitation_bulk"),
             path("bulk/template.csv", view(self.bulk_template_view), name="invitations_invitation_bulk_template"),
@@ -174,7 +205,41 @@ class InvitationAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:invitations_invitation_invite"))
 
     def _context(self, request: HttpRequest, title: str, **extra: object) -> dict:
-        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+        users = Crumb("Users", reverse("admin:directory_directoryuser_changelist"))
+        blade = Blade(title, breadcrumbs=[*self.list_crumbs(request)[:2], users, Crumb(title)])
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, "blade": blade, **extra}
+
+    def _invited_user(self, request: HttpRequest, user_id: str) -> DirectoryUser:
+        if request.method != "POST" or not self.has_invite_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(DirectoryUser.objects.select_related("tenant"), pk=user_id)
+
+    def _back_to_user(self, user: DirectoryUser) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:directory_directoryuser_overview", args=[user.pk]))
+
+    def resend_user_view(self, request: HttpRequest, user_id: str) -> HttpResponse:
+        """**Resend invitation** from the user's Overview."""
+        user = self._invited_user(request, user_id)
+        invitation = user.invitations.filter(status=Invitation.Status.PENDING_ACCEPTANCE).first()
+        if invitation is None:
+            self.message_user(request, f"{user.display_name} has no pending invitation to resend.", messages.ERROR)
+            return self._back_to_user(user)
+        try:
+            result = resend_invitation(invitation=invitation, actor=request.user)
+        except PolicyError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            if result.email_sent:
+                self.message_user(request, f"Invitation sent again to {user.mail}.", messages.SUCCESS)
+            else:
+                self.message_user(request, _not_emailed_message(user.mail, result.invite_redeem_url), messages.WARNING)
+        return self._back_to_user(user)
+
+    def reset_user_view(self, request: HttpRequest, user_id: str) -> HttpResponse:
+        """**Reset redemption status** from the user's Overview."""
+        user = self._invited_user(request, user_id)
+        _reset_users(self, request, [user])
+        return self._back_to_user(user)
 
     def invite_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_invite_permission(request):

@@ -202,17 +202,21 @@ def group_owner(browser: Browser, base_url: str) -> None:
     page.context.close()
 
 
-def admin_self_service(browser: Browser, base_url: str) -> None:
+def admin_center(browser: Browser, base_url: str) -> None:
+    """The admin center: Salesforce's Self-service blade, and Groups → General."""
     page = new_page(browser, base_url)
     page.goto("/admin/login/?next=/admin/directory/application/")
     page.locator("#id_username").fill(ADMIN)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#login-form [type=submit]").click()
-    page.get_by_role("link", name="Salesforce", exact=True).click()
-    fieldset = page.locator("fieldset").filter(has=page.get_by_role("heading", name="Self-service"))
-    expect(fieldset).to_be_visible()
-    fieldset.scroll_into_view_if_needed()
-    save(fieldset, "admin-self-service.png")
+    page.get_by_role("table").get_by_role("link", name="Salesforce", exact=True).click()
+    page.get_by_role("navigation", name="Manage").get_by_role("link", name="Self-service").click()
+    expect(page.get_by_role("heading", name="Salesforce | Self-service")).to_be_visible()
+    save(page, "admin-self-service.png")
+    page.get_by_role("navigation", name="Admin center").get_by_role("link", name="Groups").click()
+    page.get_by_role("navigation", name="Manage").get_by_role("link", name="General").click()
+    expect(page.get_by_role("heading", name="Groups | General")).to_be_visible()
+    save(page, "admin-groups-general.png")
     page.context.close()
 
 
@@ -227,7 +231,7 @@ def main() -> None:
             owner_invites_a_guest(browser, base_url)
             guest_redeems(browser, base_url)
             group_owner(browser, base_url)
-            admin_self_service(browser, base_url)
+            admin_center(browser, base_url)
         finally:
             browser.close()
 

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from directory.admin import ServiceModelAdmin, adopt
+from directory.admin.base import ServiceModelAdmin, adopt
 from signin.models import AppRegistration, ClientSecret, SignInEvent
 from signin.services import add_client_secret, create_app_registration, remove_client_secret, update_redirect_uris
 from signin.tokens import issuer_for

@@ -1,5 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.audit import Activity
@@ -37,11 +39,14 @@ def action(client, url, name, objects):
 
 
 def test_invitation_list_loads_with_a_constant_number_of_queries(staff_client, tenant, django_assert_max_num_queries):
+    url = reverse("admin:invitations_invitation_changelist")
+    InvitationFactory(invited_user__tenant=tenant)
+    with CaptureQueriesContext(connection) as one_row:
+        staff_client.get(url)
     for _ in range(5):
         InvitationFactory(invited_user__tenant=tenant)
-    url = reverse("admin:invitations_invitation_changelist")
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(len(one_row)):
         response = staff_client.get(url)
 
     assert response.status_code == 200
