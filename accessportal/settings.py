@@ -148,6 +148,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.Account"
+# Django's own permissions, plus those of the directory roles an account holds (Global Administrator…).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "directory.backends.DirectoryRoleBackend"]
 LOGIN_URL = "portal:sign-in"
 
 # pysaml2 signs SAML assertions with Debian's xmlsec1 (scripts/ensure-xmlsec1 installs it).

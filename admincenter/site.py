@@ -59,10 +59,10 @@ def _nav() -> tuple[NavLink, ...]:
                     "Enterprise applications", "admin:directory_application_changelist", "directory.view_application"
                 ),
                 NavLink("App registrations", None, slot="app-registrations"),
+                # A heading for its pages: it opens the first of them the admin may use.
                 NavLink(
                     "External Identities",
-                    "admin:directory_tenant_external_collaboration",
-                    "directory.change_tenant",
+                    None,
                     children=(
                         NavLink(
                             "External collaboration settings",
@@ -163,14 +163,16 @@ class AdminCenterSite(admin.AdminSite):
     def _shown(self, request: HttpRequest, links: tuple[NavLink, ...]) -> list[ShownLink]:
         shown = []
         for link in links:
-            if link.url_name is None or (link.permission and not request.user.has_perm(link.permission)):
-                continue
-            try:
-                url = reverse(link.url_name)
-            except NoReverseMatch:
+            if link.permission and not request.user.has_perm(link.permission):
                 continue
             children = self._shown(request, link.children)
             if link.children and not children:
+                continue
+            if link.url_name is None and not children:
+                continue
+            try:
+                url = reverse(link.url_name) if link.url_name else children[0].url
+            except NoReverseMatch:
                 continue
             shown.append(ShownLink(link.label, url, False, children))
         return shown
@@ -185,7 +187,8 @@ class AdminCenterSite(admin.AdminSite):
         matches = [
             link for link in flat if request.path.startswith(link.url) and (link.url != home or request.path == home)
         ]
-        best = max(matches, key=lambda link: len(link.url), default=None)
+        # Deepest first, so a heading that opens its first page leaves the mark to that page.
+        best = max(reversed(matches), key=lambda link: len(link.url), default=None)
 
         def mark(links: list[ShownLink]) -> list[ShownLink]:
             return [replace(link, current=link is best, children=mark(link.children)) for link in links]

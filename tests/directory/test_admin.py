@@ -989,3 +989,42 @@ def test_the_organization_switcher_changes_the_organization_of_the_blades(staff_
 
     assert page.context["admin_organization"] == fabrikam
     assert staff_client.post(reverse("admin:organization"), {"organization": "junk"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "refused"),
+    [
+        (DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR, ["Users", "Groups", "External Identities"], []),
+        (
+            DirectoryRoleAssignment.Role.USER_ADMINISTRATOR,
+            ["Users", "Groups", "Audit logs"],
+            ["admin:directory_tenant_external_collaboration", "admin:directory_application_changelist"],
+        ),
+        (
+            DirectoryRoleAssignment.Role.GUEST_INVITER,
+            ["Users", "All invitations"],
+            ["admin:directory_group_changelist", "admin:directory_group_settings_general"],
+        ),
+    ],
+    ids=["global-administrator", "user-administrator", "guest-inviter"],
+)
+def test_directory_roles_decide_what_a_staff_account_sees(client, tenant, role, shown, refused):
+    account = AccountFactory(is_staff=True)
+    user = DirectoryUserFactory(tenant=tenant, account=account)
+    DirectoryRoleAssignment.objects.create(user=user, role=role)
+    client.force_login(account)
+
+    labels = nav_labels(client.get(reverse("admin:index")))
+
+    assert set(shown) <= set(labels)
+    for name in refused:
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_guests_role_in_another_organization_grants_nothing(client, tenant):
+    account = AccountFactory(is_staff=True)
+    guest = DirectoryUserFactory(tenant=tenant, account=account, guest=True)
+    DirectoryRoleAssignment.objects.create(user=guest, role=DirectoryRoleAssignment.Role.GLOBAL_ADMINISTRATOR)
+    client.force_login(account)
+
+    assert client.get(admin_url(DirectoryUser, "changelist")).status_code == 403
