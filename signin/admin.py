@@ -222,3 +222,11 @@ class AppRegistrationAdmin(ServiceModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/signin/remove_client_secret.html", context)
+
+
+admin.site.fill_nav_slot(
+    "app-registrations", url_name="admin:signin_appregistration_changelist", permission="signin.view_appregistration"
+)
+admin.site.fill_nav_slot(
+    "sign-in-logs", url_name="admin:signin_signinevent_changelist", permission="signin.view_signinevent"
+)

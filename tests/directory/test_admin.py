@@ -884,10 +884,12 @@ def test_navigation_follows_the_azure_portal_and_hides_internal_tables(staff_cli
         "Users",
         "Groups",
         "Enterprise applications",
+        "App registrations",
         "External Identities",
         "External collaboration settings",
         "All invitations",
         "Audit logs",
+        "Sign-in logs",
         "Advanced",
     ]
     assert "Task results" not in response.text
