@@ -15,6 +15,7 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from accessportal.validators import WebAddressField
 from directory.emails import canonical_domain, canonical_email
 
 MAX_COLLABORATION_DOMAINS_LENGTH = 25_000
@@ -476,7 +477,7 @@ class Application(models.Model):
     id = models.UUIDField("object ID", primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="applications")
     display_name = models.CharField("name", max_length=256)
-    homepage_url = models.URLField("Homepage URL", max_length=2048, blank=True)
+    homepage_url = WebAddressField("Homepage URL", max_length=2048, blank=True)
     account_enabled = models.BooleanField("Enabled for users to sign in?", default=True)
     app_role_assignment_required = models.BooleanField("Assignment required?", default=True)
     visible_to_users = models.BooleanField("Visible to users?", default=True)
@@ -488,7 +489,7 @@ class Application(models.Model):
         choices=SingleSignOnMode.choices,
         default=SingleSignOnMode.DISABLED,
     )
-    sign_on_url = models.URLField(
+    sign_on_url = WebAddressField(
         "Sign-on URL",
         max_length=2048,
         blank=True,

@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
+from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accessportal.links import absolute_url
+from accessportal.validators import WebAddressValidator
 from directory.audit import Activity, Actor, AppActor, record_event
 from directory.emails import NOT_PUBLIC_DOMAIN, canonical_domain, canonical_email, has_public_domain
 from directory.models import (
@@ -75,7 +76,7 @@ RESET_NOT_A_GUEST = "{name} is not a guest user, so there is no invitation statu
 MAIL_IN_USE = "{email} is already used by another user in {organization}."
 
 _email_validator = EmailValidator()
-_url_validator = URLValidator(schemes=["http", "https"])
+_url_validator = WebAddressValidator(schemes=["http", "https"])
 _language_pattern = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
 
 INVITER_ROLES = {

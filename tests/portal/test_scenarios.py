@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.demo import ADELE, LEE, MEGAN, SCENARIOS, seed_demo
-from directory.models import Account, DirectoryUser, Tenant
+from directory.models import Account, Application, DirectoryUser, Tenant
 from invitations.models import OutboundEmail
 from portal.views.scenarios import UNKNOWN_SCENARIO
 
@@ -84,3 +84,15 @@ def test_resetting_to_an_unknown_scenario_changes_nothing(client, demo_mode):
 
     assert UNKNOWN_SCENARIO in response.content.decode()
     assert set(Account.objects.values_list("pk", flat=True)) == accounts
+
+
+def test_a_demo_served_on_an_intranet_host_name_resets_and_links_to_it(client, demo_mode, settings):
+    # A trainer's laptop is often reached by a single-label name; links follow the request's host.
+    settings.ALLOWED_HOSTS = ["trainer-laptop"]
+
+    response = client.post(URL, {"scenario": "invited"}, HTTP_HOST="trainer-laptop:8000")
+
+    assert response.status_code == 302
+    sample_pages = Application.objects.filter(homepage_url__contains="/sample-app/")
+    assert sample_pages.exists()
+    assert all(app.homepage_url.startswith("http://trainer-laptop:8000/") for app in sample_pages)
