@@ -59,6 +59,17 @@ class Blade:
     commands: Sequence[Command] = ()
 
 
+@dataclass(frozen=True)
+class PeopleRow:
+    """A row of a people table (admincenter/_people_table.html): the name links to its Overview, Remove posts
+    `remove`."""
+
+    name: str
+    url: str
+    cells: Sequence[object]
+    remove: str
+
+
 REFRESH = "Refresh"
 
 

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.forms import HiddenInput, ModelForm, modelform_factory
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
-from admincenter.blades import Command, picker_url, refresh_command
+from admincenter.blades import Command, PeopleRow, picker_url, refresh_command
 from admincenter.forms import SectionedForm
 from admincenter.site import current_organization
 from directory.admin.base import ServiceModelAdmin, adopt, refusal_of, save_through_service
@@ -60,6 +61,20 @@ SelfServiceForm.base_fields[
 
 def _principal_value(principal: DirectoryUser | Group) -> str:
     return f"{'user' if isinstance(principal, DirectoryUser) else 'group'}:{principal.pk}"
+
+
+def _assignment_row(assignment: AppRoleAssignment) -> PeopleRow:
+    group = assignment.principal_group
+    if group is not None:
+        url, kind = reverse("admin:directory_group_overview", args=[group.pk]), "Group"
+    else:
+        url, kind = reverse("admin:directory_directoryuser_overview", args=[assignment.principal_user_id]), "User"
+    return PeopleRow(
+        assignment.principal.display_name,
+        url,
+        (kind, assignment.app_role.display_name, assignment.created_date_time),
+        str(assignment.pk),
+    )
 
 
 @admin.register(Application)
@@ -223,7 +238,18 @@ class ApplicationAdmin(ServiceModelAdmin):
             commands=[refresh_command(request)],
             application=application,
             group=group,
-            owners=owners,
+            rows=[
+                PeopleRow(
+                    link.user.display_name,
+                    reverse("admin:directory_directoryuser_overview", args=[link.user.pk]),
+                    (link.user.mail,),
+                    str(link.user.pk),
+                )
+                for link in owners
+            ],
+            headers=("Name", "Email"),
+            table_label="Owners",
+            empty_text=f"{group.display_name} has no owners yet. Add them under the group's Owners." if group else "",
         )
 
     def users_and_groups_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -252,9 +278,13 @@ class ApplicationAdmin(ServiceModelAdmin):
             request,
             application,
             blade="users_and_groups",
-            template="admin/directory/application/users_and_groups.html",
+            template="admincenter/people.html",
             commands=commands,
-            assignments=assignments,
+            rows=[_assignment_row(assignment) for assignment in assignments],
+            headers=("Display name", "Object type", "Role assigned", "Assigned"),
+            table_label="Assigned users and groups",
+            intro=f"The users and groups assigned to {application.display_name}: they see it in My Apps.",
+            empty_text="No application assignments found. Select Add user/group to give people access.",
             can_change=can_change,
             errors=errors,
         )

@@ -7,8 +7,9 @@ from django.db.models import Count, QuerySet
 from django.forms import HiddenInput, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from admincenter.blades import Command, Crumb, refresh_command
+from admincenter.blades import Command, Crumb, PeopleRow, refresh_command
 from admincenter.site import current_organization
 from directory.admin.base import TenantObjectAdmin, adopt, refusal_of
 from directory.admin.organizations import tenant_settings_blade, tenant_settings_form
@@ -44,6 +45,12 @@ GroupsGeneralForm = tenant_settings_form(
         ("Microsoft 365 Groups", ("users_can_create_m365_groups",)),
     ),
 )
+
+
+def _read_only_membership(group: Group) -> str:
+    if group.on_premises_sync_enabled:
+        return "This group is synced from on-premises Active Directory: manage its members there."
+    return "This is a dynamic group: its membership rule decides who is a member."
 
 
 @admin.register(Group)
@@ -179,21 +186,38 @@ class GroupAdmin(TenantObjectAdmin):
                         request, request.path, f"Removed {user.display_name} from the {blade} of {group}."
                     )
         links = link_model.objects.filter(group=group).select_related("user").order_by("user__display_name")
+        can_change = self.has_change_permission(request, group)
         add_label = "Add owners" if owners else "Add members"
         commands = []
-        if self.has_change_permission(request, group) and (owners or group.accepts_manual_members):
+        if can_change and (owners or group.accepts_manual_members):
             commands.append(Command(add_label, self.blade_url(f"add_{blade}", group), icon="add"))
         commands.append(refresh_command(request))
+        if owners:
+            empty = "No owners found." + (" Select Add owners to choose who manages this group." if can_change else "")
+        else:
+            can_add = can_change and group.accepts_manual_members
+            empty = "No members found." + (" Select Add members to add people to this group." if can_add else "")
         return self.render_object_blade(
             request,
             group,
             blade=blade,
-            template="admin/directory/group/people.html",
+            template="admincenter/people.html",
             commands=commands,
-            links=links,
+            rows=[
+                PeopleRow(
+                    link.user.display_name,
+                    reverse("admin:directory_directoryuser_overview", args=[link.user.pk]),
+                    (link.user.mail, link.user.get_user_type_display(), link.added_date_time),
+                    str(link.user.pk),
+                )
+                for link in links
+            ],
+            headers=("Name", "Email", "User type", "Added"),
+            table_label="Owners" if owners else "Members",
+            empty_text=empty,
+            help="" if owners or group.accepts_manual_members else _read_only_membership(group),
             errors=errors,
-            owners=owners,
-            can_change=self.has_change_permission(request, group),
+            can_change=can_change,
             group=group,
         )
 
