@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from accessportal.migration_sql import run_sql_per_vendor
+
 SQLITE = [
     """
     CREATE TRIGGER directory_auditevent_append_only
@@ -29,20 +31,11 @@ POSTGRESQL_REVERSE = [
 ]
 
 
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("directory", "0001_initial")]
 
     operations = [
-        migrations.RunPython(
-            run({"sqlite": SQLITE, "postgresql": POSTGRESQL}),
-            run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRESQL_REVERSE}),
+        run_sql_per_vendor(
+            sqlite=SQLITE, postgresql=POSTGRESQL, sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRESQL_REVERSE
         ),
     ]

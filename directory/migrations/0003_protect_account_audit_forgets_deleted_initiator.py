@@ -11,6 +11,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from accessportal.migration_sql import run_sql_per_vendor
+
 # Every column except initiated_by_user_id: a new column must be added here too.
 _UNCHANGED = " AND ".join(
     f"NEW.{column} IS OLD.{column}"
@@ -70,14 +72,6 @@ POSTGRESQL_REVERSE = [
 ]
 
 
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0002_audit_append_only"),
@@ -96,8 +90,7 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
-        migrations.RunPython(
-            run({"sqlite": SQLITE, "postgresql": POSTGRESQL}),
-            run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRESQL_REVERSE}),
+        run_sql_per_vendor(
+            sqlite=SQLITE, postgresql=POSTGRESQL, sqlite_reverse=SQLITE_REVERSE, postgresql_reverse=POSTGRESQL_REVERSE
         ),
     ]
