@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 
 from accessportal.links import links_follow
 
@@ -31,10 +32,29 @@ def _cleaned(data: QueryDict, *, max_length: int | None = None) -> QueryDict:
     return cleaned
 
 
+def protocol_endpoint(view: Callable) -> Callable:
+    """Marks a view of a sign-in protocol (OpenID Connect, SAML): it receives its parameters as the
+    client sent them, because cutting a SAMLRequest, a signature or an id_token_hint would corrupt it.
+    Such a view refuses over-long values and control characters itself, with the protocol's error."""
+    view.protocol_endpoint = True
+    return view
+
+
+def _is_protocol_endpoint(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "protocol_endpoint", False)
+
+
 def control_characters_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Strip control characters from every query parameter and form field, and cap query parameters' length."""
+    """Strip control characters from every query parameter and form field, and cap query parameters' length
+    (protocol endpoints excepted: see protocol_endpoint)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
+        if _is_protocol_endpoint(request):
+            return get_response(request)
         request.GET = _cleaned(request.GET, max_length=MAX_QUERY_VALUE_LENGTH)
         if request.method == "POST" and request.content_type in _FORM_CONTENT_TYPES:
             request.POST = _cleaned(request.POST)

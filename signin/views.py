@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessportal.middleware import protocol_endpoint
 from directory.models import Account, DirectoryUser, Tenant
 from signin import codes, keys, tokens
 from signin.errors import render_error
@@ -47,16 +48,6 @@ def _tenant_or_error(request: HttpRequest, segment: str) -> tuple[Tenant | None,
     return tenant, None
 
 
-def _protocol_query(request: HttpRequest) -> QueryDict:
-    """The query string as the client sent it.
-
-    The site-wide cleaning (accessportal.middleware) cuts query values to search-box length,
-    which would silently corrupt protocol values (an id_token_hint, a long state); here a value
-    that is too long or holds control characters is refused instead (_oversized).
-    """
-    return QueryDict(request.META.get("QUERY_STRING", ""), encoding=request.encoding)
-
-
 def _oversized(params: QueryDict) -> str:
     """The name of a parameter that is too long or holds control characters, or ""."""
     if len(params) > MAX_PARAMETERS:
@@ -82,6 +73,7 @@ def _endpoints(tenant: Tenant) -> dict[str, str]:
     }
 
 
+@protocol_endpoint
 @require_GET
 def openid_configuration(request: HttpRequest, tenant: str) -> HttpResponse:
     found = resolve_tenant(tenant)
@@ -124,6 +116,7 @@ def openid_configuration(request: HttpRequest, tenant: str) -> HttpResponse:
     return JsonResponse(document)
 
 
+@protocol_endpoint
 @require_GET
 def jwks(request: HttpRequest, tenant: str) -> HttpResponse:
     if resolve_tenant(tenant) is None:
@@ -134,6 +127,7 @@ def jwks(request: HttpRequest, tenant: str) -> HttpResponse:
     return response
 
 
+@protocol_endpoint
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def authorize(request: HttpRequest, tenant: str) -> HttpResponse:
@@ -142,7 +136,6 @@ def authorize(request: HttpRequest, tenant: str) -> HttpResponse:
         return error_page
     refusal = {"request": request, "tenant": found, "protocol": OIDC}
     account = request.user if request.user.is_authenticated else None
-    request.GET = _protocol_query(request)
     try:
         if parameter := _oversized(request.GET):
             raise refuse_sign_in(error=codes.INVALID_PARAMETER, parameter=parameter, account=account, **refusal)
@@ -190,6 +183,7 @@ def _token_error(status: int, error: str, message: str) -> JsonResponse:
     return JsonResponse({"error": error, "error_description": message}, status=status)
 
 
+@protocol_endpoint
 @csrf_exempt
 @never_cache
 @require_POST
@@ -224,6 +218,7 @@ def _registration_of_token(response: HttpResponse) -> AppRegistration:
     return AppRegistration.objects.select_related("application").get(client_id=claims["appid"])
 
 
+@protocol_endpoint
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -246,6 +241,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     return JsonResponse(tokens.user_claims(user, registration, claims["scp"]))
 
 
+@protocol_endpoint
 @never_cache
 @require_http_methods(["GET", "POST"])
 def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
@@ -253,9 +249,14 @@ def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
     found, error_page = _tenant_or_error(request, tenant)
     if found is None:
         return error_page
-    params = request.POST if request.method == "POST" else _protocol_query(request)
-    post_logout = params.get("post_logout_redirect_uri", "")[:MAX_PARAMETER_LENGTH]
-    hint = params.get("id_token_hint", "")[:MAX_PARAMETER_LENGTH]
+    params = request.POST if request.method == "POST" else request.GET
+    if parameter := _oversized(params):
+        refused = SignInRefused(
+            codes.INVALID_PARAMETER, codes.INVALID_PARAMETER.format(parameter=parameter), request=request
+        )
+        return render_error(request, refused)
+    post_logout = params.get("post_logout_redirect_uri", "")
+    hint = params.get("id_token_hint", "")
     client_id = params.get("client_id", "")
     hinted_user = ""
     if hint:
@@ -279,7 +280,7 @@ def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
         account = None
     if account is None:
         if post_logout:
-            state = params.get("state", "")[:MAX_PARAMETER_LENGTH]
+            state = params.get("state", "")
             separator = "&" if "?" in post_logout else "?"
             return HttpResponseRedirect(post_logout + (f"{separator}{urlencode({'state': state})}" if state else ""))
         return render(request, "signin/signed_out.html", {"tenant": found})

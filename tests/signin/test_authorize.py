@@ -189,3 +189,22 @@ def test_control_characters_in_a_parameter_get_the_error_page(https_client, regi
     assert response.status_code == 400
     assert "AADSTS90100" in response.content.decode()
     assert not AuthorizationCode.objects.exists()
+
+
+def test_a_state_longer_than_the_site_wide_query_cap_comes_back_as_sent(https_client, registration, assigned_member):
+    # accessportal.middleware cuts query values to 1,024 characters everywhere but the protocol endpoints.
+    state = secrets.token_urlsafe(2250)
+    assert 1024 < len(state) < 4096
+    _sign_in(https_client, assigned_member)
+    response, _, _ = _authorize(https_client, registration, state=state)
+    assert response.status_code == 302, response.content
+    assert parse_qs(urlsplit(response["Location"]).query)["state"] == [state]
+
+
+def test_end_session_refuses_control_characters_instead_of_redirecting_with_them(https_client, registration):
+    response = https_client.get(
+        f"/{registration.tenant_id}/oauth2/v2.0/logout",
+        {"post_logout_redirect_uri": registration.redirect_uri_list[0] + "\r\nSet-Cookie: x=1"},
+    )
+    assert response.status_code == 400
+    assert "AADSTS90100" in response.content.decode()
