@@ -55,6 +55,9 @@ USER_NOT_IN_TENANT = ErrorCode(
 USER_DISABLED = ErrorCode(
     50057, "The user account is disabled. The account '{upn}' has been disabled by an administrator."
 )
+ACCOUNT_LOCKED = ErrorCode(
+    50053, "Account is locked because user tried to sign in too many times with an incorrect user ID or password."
+)
 INVALID_CREDENTIALS = ErrorCode(50126, "Error validating credentials due to invalid username or password.")
 INVALID_PASSCODE = ErrorCode(
     1002016, "The one-time passcode is not valid or has expired. Request a new code and try again."

@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -63,8 +64,11 @@ class SignInView(LocalNextMixin, auth_views.LoginView):
         return response
 
     def form_invalid(self, form: SignInForm) -> HttpResponse:
+        locked = form.has_error(NON_FIELD_ERRORS, code="locked")
         record_portal_sign_in(
-            request=self.request, email=form.data.get("username", ""), error=codes.INVALID_CREDENTIALS
+            request=self.request,
+            email=form.data.get("username", ""),
+            error=codes.ACCOUNT_LOCKED if locked else codes.INVALID_CREDENTIALS,
         )
         return super().form_invalid(form)
 

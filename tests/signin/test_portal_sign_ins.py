@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from portal import lockout
 from signin.models import SignInEvent
 from signin.services import MY_APPS
 from tests.factories import DEFAULT_PASSWORD, DirectoryUserFactory, TenantFactory
@@ -40,6 +41,18 @@ def test_wrong_password_is_logged_as_aadsts50126(client, member):
     assert _sign_in(client, member.account.email.upper(), "wrong").status_code == 200
     event = SignInEvent.objects.get()
     assert (event.status, event.error_code, event.user_id) == ("failure", 50126, member.pk)
+
+
+def test_a_locked_out_attempt_is_logged_as_aadsts50053_not_as_a_wrong_password(client, member):
+    for _ in range(lockout.ACCOUNT_LIMIT):
+        _sign_in(client, member.account.email, "wrong")
+
+    assert _sign_in(client, member.account.email, DEFAULT_PASSWORD).status_code == 200
+
+    latest = SignInEvent.objects.order_by("-created_date_time").first()
+    assert (latest.status, latest.error_code, latest.user_id) == ("failure", 50053, member.pk)
+    assert "Account is locked" in latest.failure_reason
+    assert SignInEvent.objects.filter(error_code=50126).count() == lockout.ACCOUNT_LIMIT
 
 
 def test_unknown_address_logs_nothing_and_says_the_same(client, db):
