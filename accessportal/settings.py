@@ -33,6 +33,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number (0, 1, 2, ...), not {value!r}.")
+    return int(value)
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Demo mode: the built-in mailbox is open to everyone and background tasks run
 # immediately, so a trainer needs nothing but this process.
@@ -276,3 +285,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# How many reverse proxies stand in front of the portal; the client's address for lockouts and the
+# sign-in log is then taken from X-Forwarded-For (accessportal.network.client_address).
+TRUSTED_PROXY_COUNT = env_count("ACCESSPORTAL_TRUSTED_PROXIES", 0)

@@ -6,10 +6,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accessportal.network import client_address
 from directory.emails import canonical_email
 from directory.models import Group, Tenant
 from portal.decisions import MAX_REASON_LENGTH, REASON_TOO_LONG
-from portal.lockout import client_address, lockout_refusal, record_failed_sign_in
+from portal.lockout import lockout_refusal, record_failed_sign_in
 from portal.models import MAX_JUSTIFICATION_LENGTH
 from portal.services import MAX_MESSAGE_LENGTH
 

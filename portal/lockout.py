@@ -5,8 +5,6 @@ locks out together. A locked account stays locked for the rest of the 15-minute 
 right password or not, as Entra's smart lockout does.
 """
 
-from django.http import HttpRequest
-
 from invitations import ratelimit
 
 PERIOD_SECONDS = 15 * 60
@@ -29,10 +27,6 @@ def _limits(*, email: str, client_address: str) -> list[tuple[dict[str, object],
         ({"scope": "sign-in-account", "identifier": email, "limit": ACCOUNT_LIMIT}, ACCOUNT_LOCKED),
         ({"scope": "sign-in-client", "identifier": client_address, "limit": CLIENT_LIMIT}, CLIENT_LOCKED),
     ]
-
-
-def client_address(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 def lockout_refusal(*, email: str, client_address: str) -> str:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accessportal.network import client_address
 from directory.audit import Activity, Actor, record_event
 from directory.models import Account, Application, DirectoryUser, Tenant
 from directory.services import PolicyError
@@ -239,7 +240,7 @@ def request_id_of(request: HttpRequest | None) -> uuid.UUID:
 
 
 def _ip_address(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    return client_address(request) or None
 
 
 def record_sign_in(

@@ -89,6 +89,28 @@ def test_too_many_wrong_passwords_from_one_address_block_it_for_every_account(cl
     assert elsewhere.status_code == 302
 
 
+def test_behind_a_trusted_proxy_each_client_address_is_counted_on_its_own(client, megan, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(lockout.CLIENT_LIMIT):
+        client.post(
+            SIGN_IN,
+            {"username": f"spray{n}@contoso.com", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            **proxy,
+        )
+
+    sign_in = {"username": megan.mail, "password": DEFAULT_PASSWORD}
+    blocked = client.post(SIGN_IN, sign_in, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    # A client cannot escape by writing its own X-Forwarded-For: the proxy appends the real address.
+    spoofed = client.post(SIGN_IN, sign_in, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9", **proxy)
+    colleague = client.post(SIGN_IN, sign_in, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+
+    assert "too many attempts" in blocked.content.decode()
+    assert "too many attempts" in spoofed.content.decode()
+    assert colleague.status_code == 302
+
+
 def test_the_admin_center_sign_in_shares_the_lockout(client, db):
     admin_email = "admin@contoso.com"
     AccountFactory(email=admin_email, is_staff=True, is_superuser=True)

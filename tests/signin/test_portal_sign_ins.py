@@ -55,6 +55,17 @@ def test_a_locked_out_attempt_is_logged_as_aadsts50053_not_as_a_wrong_password(c
     assert SignInEvent.objects.filter(error_code=50126).count() == lockout.ACCOUNT_LIMIT
 
 
+def test_behind_a_trusted_proxy_the_log_shows_the_clients_address(client, member, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client.post(
+        reverse("portal:sign-in"),
+        {"username": member.account.email, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.50",
+    )
+    assert SignInEvent.objects.get().ip_address == "203.0.113.50"
+
+
 def test_unknown_address_logs_nothing_and_says_the_same(client, db):
     response = _sign_in(client, "nobody@nowhere.example", "wrong")
     assert response.status_code == 200
