@@ -64,7 +64,7 @@ class AccountCreationForm(AdminUserCreationForm):
 
     def clean_email(self) -> str:
         email = canonical_email(self.cleaned_data["email"])
-        if Account.objects.filter(email__iexact=email).exists():
+        if Account.objects.filter(email=email).exists():
             raise ValidationError(ACCOUNT_EMAIL_IN_USE)
         return email
 
@@ -87,7 +87,7 @@ class AccountChangeForm(UserChangeForm):
 
     def clean_email(self) -> str:
         email = canonical_email(self.cleaned_data["email"])
-        if Account.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+        if Account.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
             raise ValidationError(ACCOUNT_EMAIL_IN_USE)
         return email
 

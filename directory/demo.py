@@ -404,7 +404,7 @@ class _Seeder:
         return tenant, True
 
     def _account(self, person: Person) -> Account:
-        account = Account.objects.filter(email__iexact=person.mail).first()
+        account = Account.objects.filter(email=person.mail.lower()).first()
         if account is not None:
             return account
         create = Account.objects.create_superuser if person.django_superuser else Account.objects.create_user
@@ -413,7 +413,7 @@ class _Seeder:
 
     def _user(self, tenant: Tenant, person: Person, actor: Actor, users: dict[str, DirectoryUser]) -> DirectoryUser:
         account = self._account(person) if person.signs_in else None
-        user = DirectoryUser.objects.filter(tenant=tenant, mail__iexact=person.mail).first()
+        user = DirectoryUser.objects.filter(tenant=tenant, mail__lower=person.mail.lower()).first()
         if user is None:
             inviter = users.get(person.invited_by)
             user = services.create_user(

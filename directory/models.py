@@ -33,7 +33,7 @@ class AccountManager(BaseUserManager["Account"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> "Account":
-        return self.get(email__iexact=canonical_email(username))
+        return self.get(email=canonical_email(username))
 
     def create_user(self, email: str, password: str | None = None, **extra) -> "Account":
         if not email:
@@ -361,7 +361,13 @@ class DirectoryUser(models.Model):
                 name="user_invited_has_external_state",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "user_type"])]
+        indexes = [
+            models.Index(fields=["tenant", "user_type"]),
+            # People search and the admin's user lists read a tenant's users in name order.
+            models.Index(fields=["tenant", "display_name", "id"], name="user_tenant_name_order"),
+            # An address's home organization is looked up across tenants (the unique index leads with tenant).
+            models.Index(Lower("mail"), name="user_mail_lower"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.mail})"
@@ -377,6 +383,28 @@ class DirectoryUser(models.Model):
     @property
     def invitation_accepted(self) -> bool:
         return self.external_user_state == ExternalUserState.ACCEPTED
+
+
+class UserSearchTerm(models.Model):
+    """A lower-cased key people search matches by prefix (see directory/search.py)."""
+
+    # No single-column indexes: the (tenant, term) index and the (user, term) constraint lead with them.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="search_terms", db_index=False)
+    term = models.CharField(max_length=320)
+
+    class Meta:
+        verbose_name = "user search term"
+        constraints = [models.UniqueConstraint(fields=["user", "term"], name="user_search_term_unique")]
+        # text_pattern_ops lets PostgreSQL answer `term LIKE 'q%'` from the index under any collation.
+        indexes = [
+            models.Index(
+                fields=["tenant", "term"], name="user_search_term_prefix", opclasses=["uuid_ops", "text_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class DirectoryRoleAssignment(models.Model):

@@ -147,10 +147,14 @@ def create_user(
 
 def _check_user_unique(user: DirectoryUser) -> None:
     others = DirectoryUser.objects.filter(tenant=user.tenant).exclude(pk=user.pk)
-    if others.filter(mail__iexact=user.mail).exists():
+    if others.filter(mail__lower=user.mail.lower()).exists():
         raise PolicyError(MAIL_IN_USE.format(mail=user.mail, tenant=user.tenant))
     # User principal names are unique across all tenants, as in Azure.
-    if DirectoryUser.objects.exclude(pk=user.pk).filter(user_principal_name__iexact=user.user_principal_name).exists():
+    if (
+        DirectoryUser.objects.exclude(pk=user.pk)
+        .filter(user_principal_name__lower=user.user_principal_name.lower())
+        .exists()
+    ):
         raise PolicyError(UPN_IN_USE.format(upn=user.user_principal_name))
     if user.account_id and others.filter(account_id=user.account_id).exists():
         raise PolicyError(ACCOUNT_IN_USE.format(account=user.account, tenant=user.tenant))

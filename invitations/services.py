@@ -266,7 +266,7 @@ def check_group_takes_guests(*, tenant: Tenant, group: Group | None) -> None:
 
 
 def is_blocked(email: str) -> bool:
-    return BlockedAddress.objects.filter(email__iexact=email).exists()
+    return BlockedAddress.objects.filter(email__lower=email.lower()).exists()
 
 
 # Links -----------------------------------------------------------------------
@@ -467,7 +467,7 @@ def invite_guest(
         tenant = _lock_tenant(tenant)
         if group is not None:
             group = Group.objects.get(pk=group.pk)
-        user = DirectoryUser.objects.filter(tenant=tenant, mail__iexact=email).first()
+        user = DirectoryUser.objects.filter(tenant=tenant, mail__lower=email.lower()).first()
 
         if user is not None and not user.is_pending:
             # A member or an accepted guest: membership only, no invitation.
@@ -539,10 +539,10 @@ def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _In
 
 def _home_display_name(email: str) -> str:
     """The name the person already goes by here: their sign-in account's, else their home organization's."""
-    account_name = Account.objects.filter(email__iexact=email).values_list("display_name", flat=True).first()
+    account_name = Account.objects.filter(email=email.lower()).values_list("display_name", flat=True).first()
     if account_name:
         return account_name
-    home = DirectoryUser.objects.filter(mail__iexact=email, user_type=DirectoryUser.UserType.MEMBER)
+    home = DirectoryUser.objects.filter(mail__lower=email.lower(), user_type=DirectoryUser.UserType.MEMBER)
     return home.values_list("display_name", flat=True).first() or ""
 
 
@@ -631,7 +631,7 @@ def reset_redemption(
         if new_email and new_email != user.mail:
             check_domain_allowed(tenant=tenant, email=new_email)
             _check_not_own_domain(tenant=tenant, email=new_email)
-            if DirectoryUser.objects.filter(tenant=tenant, mail__iexact=new_email).exclude(pk=user.pk).exists():
+            if DirectoryUser.objects.filter(tenant=tenant, mail__lower=new_email.lower()).exclude(pk=user.pk).exists():
                 raise InvitationError(MAIL_IN_USE.format(email=new_email, organization=tenant.display_name))
             user.mail = new_email
         previous_account = user.account
@@ -709,5 +709,5 @@ def block_future_invitations(*, email: str) -> BlockedAddress:
         with transaction.atomic():
             blocked, _ = BlockedAddress.objects.get_or_create(email=email)
     except IntegrityError:  # a concurrent click won the race
-        blocked = BlockedAddress.objects.get(email__iexact=email)
+        blocked = BlockedAddress.objects.get(email__lower=email.lower())
     return blocked

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from directory.emails import canonical_email
 from directory.models import Application, DirectoryUser, Group, GroupMember, GroupOwner
+from directory.search import users_matching_prefix, users_with_term
 from directory.services import is_directory_admin
 from portal.models import GroupJoinRequest
 
@@ -114,18 +115,19 @@ def group_owners(*, group: Group) -> QuerySet[DirectoryUser]:
 
 
 def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
-    """Up to ten of the group's tenant's users whose name, a word of it, mail or UPN starts with q; not members."""
+    """Up to ten of the group's tenant's users whose name, a word of it, mail or UPN starts with q; not members.
+
+    Matched through the users' search keys (directory/search.py), so the index answers it.
+    """
     q = q.strip()
     if not q:
         return []
-    matches = (
-        Q(display_name__istartswith=q)
-        | Q(display_name__icontains=f" {q}")
-        | Q(mail__istartswith=q)
-        | Q(user_principal_name__istartswith=q)
-    )
     return list(
-        DirectoryUser.objects.filter(matches, tenant_id=group.tenant_id, account_enabled=True)
+        DirectoryUser.objects.filter(
+            pk__in=users_matching_prefix(tenant_id=group.tenant_id, q=q),
+            tenant_id=group.tenant_id,
+            account_enabled=True,
+        )
         .exclude(member_links__group=group)
         .order_by("display_name", "pk")[:MAX_SUGGESTIONS]
     )
@@ -136,9 +138,11 @@ def exact_person(*, group: Group, q: str) -> DirectoryUser | None:
     q = q.strip()
     if not q:
         return None
+    typed = q.lower()
     matches = list(
         DirectoryUser.objects.filter(
-            Q(display_name__iexact=q) | Q(mail__iexact=q) | Q(user_principal_name__iexact=q),
+            Q(display_name__lower=typed) | Q(mail__lower=typed) | Q(user_principal_name__lower=typed),
+            pk__in=users_with_term(tenant_id=group.tenant_id, q=typed),
             tenant_id=group.tenant_id,
             account_enabled=True,
         ).exclude(member_links__group=group)[:2]
@@ -147,7 +151,7 @@ def exact_person(*, group: Group, q: str) -> DirectoryUser | None:
 
 
 def directory_user_with_mail(*, group: Group, email: str) -> DirectoryUser | None:
-    return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__iexact=canonical_email(email)).first()
+    return DirectoryUser.objects.filter(tenant_id=group.tenant_id, mail__lower=canonical_email(email)).first()
 
 
 def pending_join_requests_for_owner(*, user: DirectoryUser, group: Group | None = None) -> QuerySet[GroupJoinRequest]:

@@ -1,0 +1,88 @@
+"""People search that an index can answer: prefix keys kept beside each directory user.
+
+The Add members box matches a user whose name, a word of the name, mail or user principal name
+starts with what was typed. `LIKE '%…%'` over the users table can't use an index, so each user
+keeps its lower-cased keys in `UserSearchTerm` (the name, the name from each word on, the mail,
+the UPN) and a search is one prefix range over the `(tenant, term)` index: the same matches at
+100,000 users as at 50, read in a few index pages.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Lower
+
+from directory.models import DirectoryUser, UserSearchTerm
+
+# Lower(...) as a transform, so `mail__lower=value` compiles to the LOWER(mail) expression the
+# unique indexes are built on (iexact compiles to UPPER(...) on PostgreSQL and LIKE on SQLite,
+# which neither index can answer).
+CharField.register_lookup(Lower)
+
+SEARCHED_FIELDS = ("display_name", "mail", "user_principal_name")
+# The greatest code point: every string starting with q sorts below q + it (binary order).
+_AFTER_EVERY_SUFFIX = "\U0010ffff"
+
+
+def search_terms(*, display_name: str, mail: str, user_principal_name: str) -> set[str]:
+    """The lower-cased keys a prefix must match: the name, the name from each word on, mail, UPN."""
+    name = display_name.lower()
+    terms = {name, mail.lower(), user_principal_name.lower()}
+    terms.update(name[i + 1 :] for i, char in enumerate(name) if char == " ")
+    # A key starting with a space can never match: the typed text is stripped.
+    return {term for term in terms if term and not term[0].isspace()}
+
+
+def term_rows(users: Iterable[DirectoryUser]) -> list[UserSearchTerm]:
+    """Unsaved rows for these users' keys (for bulk_create)."""
+    return [
+        UserSearchTerm(tenant_id=user.tenant_id, user_id=user.pk, term=term)
+        for user in users
+        for term in search_terms(
+            display_name=user.display_name, mail=user.mail, user_principal_name=user.user_principal_name
+        )
+    ]
+
+
+def sync_search_terms(*, user: DirectoryUser, created: bool) -> None:
+    """Bring the user's keys up to date: one insert for a new user, a read (and the changes) otherwise."""
+    wanted = {row.term: row for row in term_rows([user])}
+    if not created:
+        stored = set(UserSearchTerm.objects.filter(user=user).values_list("term", flat=True))
+        if stored - wanted.keys():
+            UserSearchTerm.objects.filter(user=user, term__in=stored - wanted.keys()).delete()
+        wanted = {term: row for term, row in wanted.items() if term not in stored}
+    if wanted:
+        UserSearchTerm.objects.bulk_create(wanted.values())
+
+
+def prefix_filter(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, case-sensitively, in a form the `(tenant, term)` index answers.
+
+    PostgreSQL answers a LIKE prefix from a `text_pattern_ops` index whatever the collation;
+    SQLite's LIKE ignores case, so it gets the equivalent binary range.
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _AFTER_EVERY_SUFFIX})
+
+
+def users_matching_prefix(*, tenant_id: object, q: str) -> QuerySet[UserSearchTerm]:
+    """The ids of the tenant's users with a key starting with q (lower-cased), as a subquery."""
+    return (
+        UserSearchTerm.objects.filter(prefix_filter("term", q.lower()), tenant_id=tenant_id)
+        .values("user_id")
+        .distinct()
+    )
+
+
+def users_with_term(*, tenant_id: object, q: str) -> QuerySet[UserSearchTerm]:
+    """The ids of the tenant's users with a key equal to q (lower-cased), as a subquery."""
+    return UserSearchTerm.objects.filter(tenant_id=tenant_id, term=q.lower()).values("user_id")
+
+
+def _user_saved(sender: type, instance: DirectoryUser, created: bool, update_fields: frozenset | None, **kw) -> None:
+    if update_fields is not None and not update_fields & set(SEARCHED_FIELDS):
+        return
+    sync_search_terms(user=instance, created=created)

@@ -1,0 +1,162 @@
+"""People search through the users' search keys: the same matches and order as a scan, from an index."""
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+
+from directory.models import DirectoryUser, UserSearchTerm
+from directory.search import search_terms
+from directory.services import update_user
+from portal import selectors
+from tests.factories import DirectoryUserFactory, GroupFactory, GroupMemberFactory, TenantFactory
+
+NAMES = [
+    "Alex Wilber",
+    "alex wilber",
+    "Alexandra  Dunn",
+    "Lee Gu",
+    "Lee-Ann O'Neil",
+    "Mary Anne Lee",
+    "Zoë Brooks",
+    "Pat 100%",
+    "Pat_Under Score",
+    "Adele Vance",
+    "Megan Bowen",
+    "Ángel Ruiz",
+]
+QUERIES = [
+    "a",
+    "A",
+    "al",
+    "alex w",
+    "ALEX WILBER",
+    "lee",
+    "lee-",
+    "ann",
+    "anne lee",
+    "o'n",
+    "wil",
+    "ilber",
+    "100%",
+    "%",
+    "_",
+    "pat_",
+    "pat ",
+    "user1",
+    "user1@",
+    "zz.",
+    "z",
+    "ve",
+    "megan@",
+    "x",
+]
+
+
+def scan(*, group, q: str) -> list[DirectoryUser]:
+    """The search as it was written before the keys: a filter over every user row."""
+    q = q.strip()
+    matches = (
+        Q(display_name__istartswith=q)
+        | Q(display_name__icontains=f" {q}")
+        | Q(mail__istartswith=q)
+        | Q(user_principal_name__istartswith=q)
+    )
+    return list(
+        DirectoryUser.objects.filter(matches, tenant_id=group.tenant_id, account_enabled=True)
+        .exclude(member_links__group=group)
+        .order_by("display_name", "pk")[: selectors.MAX_SUGGESTIONS]
+    )
+
+
+@pytest.fixture
+def group(tenant):
+    group = GroupFactory(tenant=tenant, display_name="Marketing")
+    for n, name in enumerate(NAMES):
+        upn = f"zz.{n}@{tenant.initial_domain}" if n % 3 == 0 else f"user{n}@member.example"
+        user = DirectoryUserFactory(
+            tenant=tenant, display_name=name, mail=f"user{n}@member.example", user_principal_name=upn, account=None
+        )
+        if n == 5:
+            GroupMemberFactory(group=group, user=user)
+    DirectoryUserFactory(tenant=TenantFactory(), display_name="Alex Elsewhere")
+    return group
+
+
+def test_search_keys_are_the_name_from_each_word_on_the_mail_and_the_upn():
+    assert search_terms(
+        display_name="Mary  Anne Lee", mail="M.Lee@Contoso.example", user_principal_name="ml@x.example"
+    ) == {"mary  anne lee", "anne lee", "lee", "m.lee@contoso.example", "ml@x.example"}
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_people_search_finds_what_a_scan_finds_in_the_same_order(group, q):
+    assert selectors.people_search(group=group, q=q) == scan(group=group, q=q)
+
+
+def test_people_search_folds_case_of_non_ascii_letters_on_every_database(group):
+    # A scan folded only ASCII on SQLite (LIKE); the keys are lower-cased by Python on both databases.
+    assert [u.display_name for u in selectors.people_search(group=group, q="ÁNGEL")] == ["Ángel Ruiz"]
+    assert [u.display_name for u in selectors.people_search(group=group, q="zoë")] == ["Zoë Brooks"]
+
+
+def test_search_keys_follow_renames_new_mail_and_deletes(tenant, group):
+    user = DirectoryUser.objects.get(tenant=tenant, display_name="Megan Bowen")
+    update_user(user=user, actor=None, display_name="Megan Smith", mail="megan.smith@member.example")
+    assert "smith" in set(user.search_terms.values_list("term", flat=True))
+    assert selectors.people_search(group=group, q="bowen") == []
+    assert selectors.people_search(group=group, q="megan.s") == [user]
+    user.delete()
+    assert not UserSearchTerm.objects.filter(user_id=user.pk).exists()
+
+
+def test_exact_person_matches_a_whole_name_mail_or_upn_not_a_word(group, tenant):
+    lee = DirectoryUser.objects.get(tenant=tenant, display_name="Lee Gu")
+    assert selectors.exact_person(group=group, q="LEE GU") == lee
+    assert selectors.exact_person(group=group, q=lee.mail.upper()) == lee
+    assert selectors.exact_person(group=group, q="gu") is None
+    assert selectors.exact_person(group=group, q="alex wilber") is None  # two people are called that
+
+
+def plan(queryset) -> str:
+    """The database's plan for the query, with sequential scans priced out where the planner allows it.
+
+    A tiny test table is cheaper to scan than to look up, so PostgreSQL is told to avoid scans:
+    it still scans when no index can answer the query, which is what the tests below catch.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Fresh statistics (the lower-cased expression indexes keep their own), then no scans.
+            cursor.execute(f"ANALYZE {queryset.model._meta.db_table}")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_the_search_keys_are_read_through_their_prefix_index(group):
+    from directory.search import users_matching_prefix
+
+    explained = plan(users_matching_prefix(tenant_id=group.tenant_id, q="ale"))
+    assert "user_search_term_prefix" in explained, explained
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        lambda t: DirectoryUser.objects.filter(tenant=t, mail__lower="user1@member.example"),
+        lambda t: DirectoryUser.objects.filter(user_principal_name__lower="zz.0@" + t.initial_domain),
+        lambda t: DirectoryUser.objects.filter(mail__lower="user1@member.example", user_type="Member"),
+    ],
+    ids=["mail in a tenant", "upn", "mail in any tenant"],
+)
+def test_email_lookups_use_the_lower_cased_indexes(group, tenant, lookup):
+    explained = plan(lookup(tenant))
+    if connection.vendor == "postgresql":
+        # The lower-cased address is looked up in an index, not filtered row by row.
+        assert any("Index Cond" in line and "lower(" in line for line in explained.splitlines()), explained
+    else:
+        assert any(
+            name in explained for name in ("user_mail_unique_per_tenant", "user_upn_ci_unique", "user_mail_lower")
+        )
