@@ -22,7 +22,7 @@ def index_existing_users(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0004_restrict_deletes"),
+        ("directory", "0005_application_urls_accept_intranet_hosts"),
     ]
 
     operations = [
