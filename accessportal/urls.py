@@ -20,5 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("invitations/", include("invitations.urls")),
     path("", include("signin.urls")),
+    path("", include("samlidp.urls")),
     path("", include("portal.urls")),
 ]

@@ -9,6 +9,7 @@ when the operation ends.
 import base64
 import datetime as dt
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from saml2.server import Server
 from saml2.sigver import security_context
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from accessportal.links import site_url
 from directory.models import Application, DirectoryUser, Tenant
 from samlidp import certificates
 from samlidp.models import SamlConfiguration, SamlSigningCertificate, SourceAttribute
@@ -36,6 +38,8 @@ from samlidp.models import SamlConfiguration, SamlSigningCertificate, SourceAttr
 MAX_ENCODED_REQUEST = 16 * 1024
 MAX_DECODED_REQUEST = 64 * 1024
 MAX_RELAY_STATE = 1024
+MAX_SIGNATURE = 4096
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An AuthnRequest is answered only within this window around its IssueInstant.
 REQUEST_LIFETIME = dt.timedelta(minutes=10)
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -65,25 +69,24 @@ WRONG_DESTINATION = "destination"
 
 def sign_in_url(tenant: Tenant) -> str:
     """Login URL and Logout URL of "Set up <app>": Azure's `/{tenant}/saml2`."""
-    return f"{settings.SITE_URL}/{tenant.pk}/saml2"
+    return f"{site_url()}/{tenant.pk}/saml2"
 
 
 def idp_entity_id(tenant: Tenant) -> str:
     """The Azure AD Identifier: one issuer per tenant, as Azure's `https://sts.windows.net/{tenant-id}/`."""
-    return f"{settings.SITE_URL}/{tenant.pk}/"
+    return f"{site_url()}/{tenant.pk}/"
 
 
 def metadata_url(application: Application) -> str:
     """App Federation Metadata Url."""
     return (
-        f"{settings.SITE_URL}/{application.tenant_id}/federationmetadata/2007-06/federationmetadata.xml"
-        f"?appid={application.pk}"
+        f"{site_url()}/{application.tenant_id}/federationmetadata/2007-06/federationmetadata.xml?appid={application.pk}"
     )
 
 
 def _endpoints(tenant: Tenant) -> list[str]:
     # Requests may name the tenant by id or by any of its domains (Destination is checked against these).
-    return [sign_in_url(tenant)] + [f"{settings.SITE_URL}/{domain}/saml2" for domain in sorted(tenant.all_domains)]
+    return [sign_in_url(tenant)] + [f"{site_url()}/{domain}/saml2" for domain in sorted(tenant.all_domains)]
 
 
 def _sp_metadata(configuration: SamlConfiguration) -> str:
@@ -117,14 +120,25 @@ def _sp_metadata(configuration: SamlConfiguration) -> str:
     return str(descriptor)
 
 
-@contextmanager
-def _server(configuration: SamlConfiguration) -> Iterator[Server]:
-    application = configuration.application
-    certs = list(
+def _signing_certificates(application: Application) -> list[SamlSigningCertificate]:
+    return list(
         SamlSigningCertificate.objects.filter(application=application, expires__gt=timezone.now()).order_by(
             "status", "-created_date_time"
         )
     )
+
+
+def can_sign(configuration: SamlConfiguration) -> bool:
+    """Whether the application has an active, unexpired signing certificate to sign responses with."""
+    return any(
+        c.status == SamlSigningCertificate.Status.ACTIVE for c in _signing_certificates(configuration.application)
+    )
+
+
+@contextmanager
+def _server(configuration: SamlConfiguration) -> Iterator[Server]:
+    application = configuration.application
+    certs = _signing_certificates(application)
     active = next((c for c in certs if c.status == SamlSigningCertificate.Status.ACTIVE), None)
     if active is None:
         raise SamlRequestError(MALFORMED, f"{application.display_name} has no active SAML signing certificate.")
@@ -217,6 +231,12 @@ def _decode(incoming: IncomingRequest) -> bytes:
         raise SamlRequestError(MALFORMED, f"The SAMLRequest parameter is longer than {MAX_ENCODED_REQUEST} characters.")
     if len(incoming.relay_state) > MAX_RELAY_STATE:
         raise SamlRequestError(MALFORMED, f"The RelayState parameter is longer than {MAX_RELAY_STATE} characters.")
+    if _CONTROL_CHARACTERS.search(incoming.relay_state):
+        raise SamlRequestError(MALFORMED, "The RelayState parameter holds control characters.")
+    if any(len(value or "") > MAX_SIGNATURE for value in (incoming.sig_alg, incoming.signature)):
+        raise SamlRequestError(
+            MALFORMED, f"The SigAlg or Signature parameter is longer than {MAX_SIGNATURE} characters."
+        )
     try:
         raw = base64.b64decode(incoming.saml_request, validate=False)
     except ValueError as exc:
@@ -345,10 +365,17 @@ def claims_of(configuration: SamlConfiguration, user: DirectoryUser) -> dict[str
     return identity
 
 
-def authn_response(*, configuration: SamlConfiguration, user: DirectoryUser, in_response_to: str | None) -> str:
+def authn_response(
+    *,
+    configuration: SamlConfiguration,
+    user: DirectoryUser,
+    in_response_to: str | None,
+    authn_context: str = AUTHN_CONTEXT,
+) -> str:
     """The signed Response (signed assertion inside) for `user`, base64-encoded for the HTTP-POST binding.
 
-    `in_response_to` is the AuthnRequest's ID, or None for an IdP-initiated sign-in (the tile).
+    `in_response_to` is the AuthnRequest's ID, or None for an IdP-initiated sign-in (the tile);
+    `authn_context` the AuthnContextClassRef of how the person signed in.
     """
     name_id = NameID(
         format=configuration.name_id_format,
@@ -364,7 +391,7 @@ def authn_response(*, configuration: SamlConfiguration, user: DirectoryUser, in_
                 sp_entity_id=configuration.entity_id,
                 name_id=name_id,
                 userid=str(user.pk),
-                authn={"class_ref": AUTHN_CONTEXT, "authn_auth": idp_entity_id(configuration.application.tenant)},
+                authn={"class_ref": authn_context, "authn_auth": idp_entity_id(configuration.application.tenant)},
                 sign_response=True,
                 sign_assertion=True,
                 sign_alg=SIG_RSA_SHA256,

@@ -80,3 +80,30 @@ PKCE_REQUIRED = ErrorCode(9002325, "Proof Key for Code Exchange is required for 
 INVALID_SCOPE = ErrorCode(70011, "The provided value for the input parameter 'scope' is not valid. {detail}")
 UNSUPPORTED_GRANT_TYPE = ErrorCode(70003, "The app requested an unsupported grant type '{grant_type}'.")
 INVALID_REQUEST = ErrorCode(900144, "{detail}")
+# SAML 2.0 (samlidp.views).
+SAML_REQUEST_MISSING = ErrorCode(
+    750054,
+    "SAMLRequest or SAMLResponse must be present as query string parameters in HTTP request for SAML Redirect "
+    "binding, or as form fields for the HTTP-POST binding.",
+)
+SAML_INVALID_REQUEST = ErrorCode(75005, "The request is not a valid Saml2 protocol message. {detail}")
+SAML_UNEXPECTED_DESTINATION = ErrorCode(
+    75008, "The request from the app was denied since the SAML request had an unexpected destination. {detail}"
+)
+SAML_SIGNATURE_REQUIRED = ErrorCode(
+    76021,
+    "The request sent by client is not signed, or not signed with its verification certificate, while the "
+    "application requires signed requests. {detail}",
+)
+SAML_REPLAYED_REQUEST = ErrorCode(
+    75005,
+    "The request is not a valid Saml2 protocol message. The request with ID '{request_id}' was already answered: "
+    "the application must send a new sign-in request.",
+)
+REPLY_URL_MISMATCH = ErrorCode(
+    50011,
+    "The reply URL '{reply_url}' specified in the request does not match the reply URLs configured for the "
+    "application '{app_id}'. Make sure the reply URL sent in the request matches one added to your application "
+    "in the admin center.",
+)
+SIGN_IN_SERVICE_ISSUE = ErrorCode(50000, "There was an issue with our sign-in service. {detail}")

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accessportal.middleware import protocol_endpoint
 from directory.models import Account, DirectoryUser, Tenant
 from signin import codes, keys, tokens
-from signin.errors import render_error
+from signin.errors import render_error, tenant_or_error
 from signin.keys import InvalidToken
 from signin.models import AppRegistration, SignInEvent
 from signin.oauth import SUPPORTED_SCOPES, TenantAuthorizationServer, _error_for, find_registration
@@ -36,16 +36,6 @@ MAX_PARAMETERS = 40
 OIDC = SignInEvent.Protocol.OIDC
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INSECURE = "Sign-in requests must use https (plain http only on this computer's loopback address)."
-
-
-def _tenant_or_error(request: HttpRequest, segment: str) -> tuple[Tenant | None, HttpResponse | None]:
-    tenant = resolve_tenant(segment)
-    if tenant is None:
-        refused = SignInRefused(
-            codes.TENANT_NOT_FOUND, codes.TENANT_NOT_FOUND.format(tenant=segment[:100]), request=request
-        )
-        return None, render_error(request, refused)
-    return tenant, None
 
 
 def _oversized(params: QueryDict) -> str:
@@ -131,7 +121,7 @@ def jwks(request: HttpRequest, tenant: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def authorize(request: HttpRequest, tenant: str) -> HttpResponse:
-    found, error_page = _tenant_or_error(request, tenant)
+    found, error_page = tenant_or_error(request, tenant)
     if found is None:
         return error_page
     refusal = {"request": request, "tenant": found, "protocol": OIDC}
@@ -246,7 +236,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def end_session(request: HttpRequest, tenant: str) -> HttpResponse:
     """RP-initiated logout: signs out of Access Portal, then back to the app if the address is its own."""
-    found, error_page = _tenant_or_error(request, tenant)
+    found, error_page = tenant_or_error(request, tenant)
     if found is None:
         return error_page
     params = request.POST if request.method == "POST" else request.GET

@@ -1,0 +1,143 @@
+"""SAML sign-in flows: SP-initiated (an AuthnRequest at /{tenant}/saml2) and IdP-initiated (the My Apps tile).
+
+pysaml2 (samlidp.idp) reads and writes the messages; signin.policy decides who may sign in
+and writes the sign-in log. Every refusal raises SignInRefused, already logged, for the
+caller to show as Entra's error page.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.csp import CSP
+
+from directory.models import Account, DirectoryUser, Tenant
+from samlidp import idp
+from samlidp.models import SamlConfiguration
+from samlidp.services import ReplayedRequest, record_request_id
+from signin import codes
+from signin.models import SignInEvent
+from signin.policy import authorize_sign_in, refuse_sign_in
+
+SAML = SignInEvent.Protocol.SAML
+ERRORS = {
+    idp.MALFORMED: codes.SAML_INVALID_REQUEST,
+    idp.EXPIRED: codes.SAML_INVALID_REQUEST,
+    idp.UNSIGNED: codes.SAML_SIGNATURE_REQUIRED,
+    idp.WRONG_DESTINATION: codes.SAML_UNEXPECTED_DESTINATION,
+}
+MAX_ECHOED = 300
+
+
+def _user_in(tenant: Tenant, account: Account | None) -> DirectoryUser | None:
+    # A refusal before the policy runs still names the person in the log by their user in this tenant.
+    return DirectoryUser.objects.filter(tenant=tenant, account=account).first() if account is not None else None
+
+
+def read_request(
+    request: HttpRequest, *, tenant: Tenant, incoming: idp.IncomingRequest, account: Account | None
+) -> tuple[SamlConfiguration, idp.AuthnRequest]:
+    """The application that sent the AuthnRequest and the checked request; SignInRefused if any check fails.
+
+    The issuer must be a SAML application of this tenant (AADSTS700016), the request well-formed,
+    signed when the application requires it, meant for this endpoint and recent (pysaml2 and
+    samlidp.idp check those), and its AssertionConsumerServiceURL the Reply URL (AADSTS50011).
+    """
+    refusal = {
+        "request": request,
+        "tenant": tenant,
+        "protocol": SAML,
+        "account": account,
+        "user": _user_in(tenant, account),
+    }
+    if not incoming.saml_request:
+        raise refuse_sign_in(error=codes.SAML_REQUEST_MISSING, **refusal)
+    try:
+        issuer = idp.read_issuer(incoming)
+    except idp.SamlRequestError as error:
+        raise refuse_sign_in(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
+    configuration = (
+        SamlConfiguration.objects.select_related("application__tenant").filter(tenant=tenant, entity_id=issuer).first()
+    )
+    if configuration is None:
+        raise refuse_sign_in(error=codes.APP_NOT_FOUND, app_id=issuer[:MAX_ECHOED], **refusal)
+    refusal.update(application=configuration.application, app_id=str(configuration.application_id))
+    try:
+        authn_request = idp.read_authn_request(incoming, configuration)
+    except idp.SamlRequestError as error:
+        raise refuse_sign_in(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
+    if authn_request.reply_url != configuration.reply_url:
+        raise refuse_sign_in(error=codes.REPLY_URL_MISMATCH, reply_url=authn_request.reply_url[:MAX_ECHOED], **refusal)
+    return configuration, authn_request
+
+
+def answer_request(
+    request: HttpRequest, *, configuration: SamlConfiguration, authn_request: idp.AuthnRequest, account: Account
+) -> HttpResponse:
+    """Answer a checked AuthnRequest once (a second use of its ID is a replay) for the signed-in account."""
+    try:
+        record_request_id(
+            application=configuration.application,
+            request_id=authn_request.request_id,
+            issue_instant=authn_request.issue_instant,
+            forget_before=timezone.now() - idp.REQUEST_LIFETIME - 2 * idp.CLOCK_SKEW,
+        )
+    except ReplayedRequest as replay:
+        raise refuse_sign_in(
+            request=request,
+            tenant=configuration.tenant,
+            protocol=SAML,
+            account=account,
+            user=_user_in(configuration.tenant, account),
+            application=configuration.application,
+            error=codes.SAML_REPLAYED_REQUEST,
+            request_id=authn_request.request_id[:MAX_ECHOED],
+        ) from replay
+    return post_response(
+        request,
+        configuration=configuration,
+        account=account,
+        in_response_to=authn_request.request_id,
+        relay_state=authn_request.relay_state,
+    )
+
+
+def post_response(
+    request: HttpRequest,
+    *,
+    configuration: SamlConfiguration,
+    account: Account,
+    in_response_to: str | None,
+    relay_state: str,
+) -> HttpResponse:
+    """The page that carries the signed response to the Reply URL (HTTP-POST binding), after the policy allows it.
+
+    `in_response_to` None is IdP-initiated: an unsolicited response, as the My Apps tile sends.
+    """
+    application = configuration.application
+    if not idp.can_sign(configuration):
+        # Checked before the policy logs a success, so a sign-in that can't be answered isn't logged as one.
+        raise refuse_sign_in(
+            request=request,
+            tenant=application.tenant,
+            protocol=SAML,
+            account=account,
+            application=application,
+            error=codes.SIGN_IN_SERVICE_ISSUE,
+            detail=f"{application.display_name} has no active, unexpired SAML signing certificate.",
+        )
+    user = authorize_sign_in(request=request, account=account, application=application, protocol=SAML)
+    saml_response = idp.authn_response(configuration=configuration, user=user, in_response_to=in_response_to)
+    context = {
+        "application": application,
+        "acs_url": configuration.reply_url,
+        "saml_response": saml_response,
+        "relay_state": relay_state,
+    }
+    response = render(request, "samlidp/post_response.html", context)
+    # The CSP lets forms post only to this site; this one page also posts to the app's Reply URL.
+    reply = urlsplit(configuration.reply_url)
+    response._csp_config = {**settings.SECURE_CSP, "form-action": [CSP.SELF, f"{reply.scheme}://{reply.netloc}"]}
+    return response

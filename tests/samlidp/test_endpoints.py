@@ -1,0 +1,288 @@
+"""/{tenant}/saml2 and the federation metadata through Django's test client, a pysaml2 SP on the other side.
+
+The SP learns the identity provider only from the App Federation Metadata Url; hostile
+requests are written by hand, so each one breaks exactly one rule.
+"""
+
+import base64
+import datetime as dt
+import html
+import re
+import uuid
+import zlib
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+
+from samlidp import idp
+from samlidp.models import SamlRequestId
+from samlidp.services import configure_saml
+from samples.saml_sp.app import SampleServiceProvider
+from signin.models import SignInEvent
+from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
+
+pytestmark = pytest.mark.django_db
+SITE = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def sample():
+    return SampleServiceProvider(base_url="http://127.0.0.1:8001")
+
+
+@pytest.fixture
+def configuration(tenant, sample):
+    application = ApplicationFactory(tenant=tenant, saml=True, display_name="Salesforce")
+    return configure_saml(application=application, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
+
+
+@pytest.fixture
+def person(configuration):
+    user = DirectoryUserFactory(tenant=configuration.tenant, display_name="Megan Bowen")
+    AppRoleAssignmentFactory(application=configuration.application, principal_user=user)
+    return user
+
+
+def metadata_path(configuration) -> str:
+    return f"/{configuration.tenant_id}/federationmetadata/2007-06/federationmetadata.xml?appid={configuration.pk}"
+
+
+@pytest.fixture
+def sp(client, sample, configuration) -> Saml2Client:
+    response = client.get(metadata_path(configuration))
+    assert response.status_code == 200
+    config = sample.config(with_idp=False)
+    config.metadata = config.load_metadata({"inline": [response.content.decode()]})
+    return Saml2Client(config=config)
+
+
+def sign_in(client, user):
+    assert client.login(username=user.account.email, password=DEFAULT_PASSWORD)
+
+
+def posted_form(response) -> tuple[str, dict[str, str]]:
+    """The action and fields of the page that carries the response (what the browser would post)."""
+    page = response.content.decode()
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)" data-saml-auto-submit>', page).group(1))
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    return action, {name: html.unescape(value) for name, value in fields.items()}
+
+
+def redirect_path(info) -> str:
+    location = urlsplit(dict(info["headers"])["Location"])
+    return f"{location.path}?{location.query}"
+
+
+def test_sp_initiated_redirect_binding_signs_in_after_the_portal_sign_in(client, sp, sample, person):
+    request_id, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT, relay_state="/opportunities")
+    response = client.get(redirect_path(info))
+    # Not signed in: through the portal's sign-in page, with a short `next` back to the endpoint.
+    assert response.status_code == 302
+    next_path = parse_qs(urlsplit(response["Location"]).query)["next"][0]
+    assert next_path.startswith(f"/{person.tenant_id}/saml2?pending=") and len(next_path) < 100
+    assert not SignInEvent.objects.exists()
+
+    sign_in(client, person)
+    response = client.get(next_path)
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "form-action 'self' http://127.0.0.1:8001" in response["Content-Security-Policy"]
+    action, fields = posted_form(response)
+    assert action == sample.acs_url
+    assert fields["RelayState"] == "/opportunities"
+    assert ">Continue</button>" in response.content.decode()
+
+    answer = sp.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
+    assert answer.name_id.text == person.user_principal_name
+    assert answer.in_response_to == request_id
+    event = SignInEvent.objects.get()
+    assert (event.status, event.protocol, event.user_id) == ("success", "saml20", person.pk)
+    assert event.resource_id == person.tenant.applications.get().pk
+    assert SamlRequestId.objects.filter(request_id=request_id).exists()
+    # The pending request was used up: the same `next` again is no request at all.
+    assert "AADSTS750054" in client.get(next_path).content.decode()
+
+
+def test_sp_initiated_post_binding_signed_in_answers_at_once(client, sp, sample, person):
+    sign_in(client, person)
+    request_id, request = sp.create_authn_request(destination=f"{SITE}/{person.tenant.initial_domain}/saml2")
+    response = client.post(
+        f"/{person.tenant.initial_domain}/saml2",
+        {"SAMLRequest": base64.b64encode(str(request).encode()).decode(), "RelayState": "state-1"},
+    )
+    assert response.status_code == 200
+    _, fields = posted_form(response)
+    answer = sp.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
+    assert answer.name_id.text == person.user_principal_name
+    assert fields["RelayState"] == "state-1"
+
+
+def test_unassigned_person_gets_aadsts50105_with_request_id_and_timestamp(client, sp, configuration):
+    stranger = DirectoryUserFactory(tenant=configuration.tenant)
+    sign_in(client, stranger)
+    _, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+    response = client.get(redirect_path(info))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "AADSTS50105" in page and stranger.user_principal_name in page
+    event = SignInEvent.objects.get()
+    assert (event.status, event.error_code, event.user_id) == ("failure", 50105, stranger.pk)
+    assert str(event.request_id) in page
+    assert re.search(r"<dt>Timestamp</dt><dd><time datetime=\"\d{4}-\d\d-\d\dT", page)
+    assert 'name="SAMLResponse"' not in page
+
+
+def deflated(xml: str) -> str:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.b64encode(compressor.compress(xml.encode()) + compressor.flush()).decode()
+
+
+def authn_request_xml(
+    *, issuer: str, acs: str, destination: str, request_id: str = "", issued: dt.datetime | None = None
+) -> str:
+    instant = (issued or timezone.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        f'ID="{request_id or "_" + uuid.uuid4().hex}" Version="2.0" IssueInstant="{instant}" '
+        f'Destination="{destination}" AssertionConsumerServiceURL="{acs}" '
+        'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">'
+        f"<saml:Issuer>{issuer}</saml:Issuer></samlp:AuthnRequest>"
+    )
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&lol3;</samlp:AuthnRequest>'
+)
+XXE = (
+    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+    'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Issuer>&xxe;</saml:Issuer></samlp:AuthnRequest>'
+)
+
+
+def hostile(case: str, *, configuration, sample, other_configuration) -> dict[str, str]:
+    endpoint = f"{SITE}/{configuration.tenant_id}/saml2"
+    good = {"issuer": sample.entity_id, "acs": sample.acs_url, "destination": endpoint}
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    requests = {
+        "malformed base64": {"SAMLRequest": "%%%not-base64%%%"},
+        "not deflated": {"SAMLRequest": base64.b64encode(b"plain bytes, no deflate").decode()},
+        "not xml": {"SAMLRequest": deflated("this is not <xml")},
+        "xml bomb": {"SAMLRequest": deflated(LAUGHS)},
+        "xxe": {"SAMLRequest": deflated(XXE)},
+        "unknown issuer": {"SAMLRequest": deflated(authn_request_xml(**{**good, "issuer": "https://nobody.example/"}))},
+        "other tenant's app": {
+            "SAMLRequest": deflated(authn_request_xml(**{**good, "issuer": other_configuration.entity_id}))
+        },
+        "wrong ACS": {"SAMLRequest": deflated(authn_request_xml(**{**good, "acs": "https://evil.example/acs"}))},
+        "wrong destination": {
+            "SAMLRequest": deflated(authn_request_xml(**{**good, "destination": "https://elsewhere.example/saml2"}))
+        },
+        "expired": {"SAMLRequest": deflated(authn_request_xml(**good, issued=hour_ago))},
+        "oversized request": {"SAMLRequest": "A" * (idp.MAX_ENCODED_REQUEST + 1)},
+        "oversized relay state": {
+            "SAMLRequest": deflated(authn_request_xml(**good)),
+            "RelayState": "r" * (idp.MAX_RELAY_STATE + 1),
+        },
+        "control characters in relay state": {
+            "SAMLRequest": deflated(authn_request_xml(**good)),
+            "RelayState": "a\x00b",
+        },
+        "no SAMLRequest": {"RelayState": "x"},
+    }
+    return requests[case]
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("malformed base64", 75005),
+        ("not deflated", 75005),
+        ("not xml", 75005),
+        ("xml bomb", 75005),
+        ("xxe", 75005),
+        ("unknown issuer", 700016),
+        ("other tenant's app", 700016),
+        ("wrong ACS", 50011),
+        ("wrong destination", 75008),
+        ("expired", 75005),
+        ("oversized request", 75005),
+        ("oversized relay state", 75005),
+        ("control characters in relay state", 75005),
+        ("no SAMLRequest", 750054),
+    ],
+)
+def test_hostile_requests_get_the_error_page_and_a_sign_in_log_entry(client, configuration, sample, person, case, code):
+    other = ApplicationFactory(saml=True)
+    other_configuration = configure_saml(
+        application=other, actor=None, entity_id="https://other-tenant.example/", reply_url="https://other.example/acs"
+    )
+    sign_in(client, person)
+    params = hostile(case, configuration=configuration, sample=sample, other_configuration=other_configuration)
+    response = client.get(f"/{configuration.tenant_id}/saml2", params)
+    page = response.content.decode()
+    assert response.status_code == 400, page
+    assert f"AADSTS{code}" in page
+    assert 'name="SAMLResponse"' not in page and "root:" not in page
+    event = SignInEvent.objects.get()
+    assert (event.tenant_id, event.status, event.error_code) == (configuration.tenant_id, "failure", code)
+    assert event.user_id == person.pk
+    assert not SamlRequestId.objects.exists()
+
+
+def test_a_replayed_request_is_refused_and_its_first_answer_stands(client, sp, person):
+    sign_in(client, person)
+    _, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+    assert client.get(redirect_path(info)).status_code == 200
+    response = client.get(redirect_path(info))
+    assert response.status_code == 400
+    assert "AADSTS75005" in response.content.decode() and "already answered" in response.content.decode()
+    assert list(SignInEvent.objects.order_by("created_date_time").values_list("status", "error_code")) == [
+        ("success", 0),
+        ("failure", 75005),
+    ]
+
+
+def test_a_request_at_the_limit_is_answered_and_not_cut_by_the_site_wide_query_cap(client, sp, person):
+    sign_in(client, person)
+    _, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT, relay_state="r" * idp.MAX_RELAY_STATE)
+    path = redirect_path(info)
+    assert len(path) > 1024
+    assert client.get(path).status_code == 200
+
+
+def test_unknown_tenant_gets_aadsts90002(client, db):
+    response = client.get("/nowhere.example/saml2", {"SAMLRequest": "x"})
+    assert response.status_code == 400
+    assert "AADSTS90002" in response.content.decode()
+
+
+def test_metadata_is_the_apps_and_the_tenants_only(client, configuration):
+    response = client.get(metadata_path(configuration))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/samlmetadata+xml")
+    document = response.content.decode()
+    assert f'entityID="{SITE}/{configuration.tenant_id}/"' in document
+    assert f'Location="{SITE}/{configuration.tenant_id}/saml2"' in document
+
+    other = ApplicationFactory(saml=True)
+    configure_saml(application=other, actor=None, entity_id="https://o.example/", reply_url="https://o.example/acs")
+    base = f"/{configuration.tenant_id}/federationmetadata/2007-06/federationmetadata.xml"
+    assert client.get(f"{base}?appid={other.pk}").status_code == 404
+    assert client.get(f"{base}?appid=not-a-uuid").status_code == 400
+    assert client.get(base).status_code == 400
+    assert (
+        client.get(f"/nowhere.example/federationmetadata/2007-06/federationmetadata.xml?appid={other.pk}").status_code
+        == 404
+    )
