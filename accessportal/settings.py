@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "portal",
     "signin",
     "samlidp",
+    "graph",
 ]
 
 MIDDLEWARE = [
@@ -289,3 +290,7 @@ LOGGING = {
 # How many reverse proxies stand in front of the portal; the client's address for lockouts and the
 # sign-in log is then taken from X-Forwarded-For (accessportal.network.client_address).
 TRUSTED_PROXY_COUNT = env_count("ACCESSPORTAL_TRUSTED_PROXIES", 0)
+
+# Microsoft Graph (graph/): requests per application per window, answered 429 with Retry-After beyond.
+GRAPH_THROTTLE_LIMIT = env_count("GRAPH_THROTTLE_LIMIT", 1200)
+GRAPH_THROTTLE_PERIOD_SECONDS = 60

@@ -19,6 +19,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("invitations/", include("invitations.urls")),
+    path("v1.0/", include("graph.urls")),
     path("", include("signin.urls")),
     path("", include("samlidp.urls")),
     path("", include("portal.urls")),
