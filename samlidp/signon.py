@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.csp import CSP
 
-from directory.models import Account, DirectoryUser, Tenant
+from directory.models import Account, Application, DirectoryUser, Tenant
 from samlidp import idp
 from samlidp.models import SamlConfiguration
 from samlidp.services import ReplayedRequest, record_request_id
@@ -141,3 +141,19 @@ def post_response(
     reply = urlsplit(configuration.reply_url)
     response._csp_config = {**settings.SECURE_CSP, "form-action": [CSP.SELF, f"{reply.scheme}://{reply.netloc}"]}
     return response
+
+
+def idp_initiated(request: HttpRequest, *, application: Application, account: Account) -> HttpResponse | None:
+    """The My Apps tile of a SAML app without a Sign on URL: an unsolicited signed response to its Reply URL,
+    with its Relay State. None when the app has no Basic SAML Configuration yet."""
+    configuration = SamlConfiguration.objects.filter(application=application).first()
+    if configuration is None:
+        return None
+    configuration.application = application
+    return post_response(
+        request,
+        configuration=configuration,
+        account=account,
+        in_response_to=None,
+        relay_state=configuration.relay_state,
+    )

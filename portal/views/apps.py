@@ -14,7 +14,10 @@ from directory.selectors import apps_for_user
 from portal.access_requests import may_launch
 from portal.forms import SignInEmailForm, SignInForm
 from portal.tenancy import directory_user_required
+from samlidp import signon
 from signin import codes
+from signin.errors import render_error
+from signin.policy import SignInRefused
 from signin.services import record_portal_sign_in
 
 MAX_QUERY_LENGTH = 256
@@ -138,6 +141,15 @@ def launch(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
     if application.single_sign_on_mode in {SingleSignOnMode.DISABLED, SingleSignOnMode.PASSWORD}:
         # Nothing signs the person in, so the tile says so instead of pretending it did.
         return render(request, "portal/launch_unavailable.html", {"application": application}, status=409)
+    if application.single_sign_on_mode == SingleSignOnMode.SAML and not application.sign_on_url:
+        # As Entra: with a Sign on URL the tile goes there (SP-initiated, launch_url below); without one
+        # it is IdP-initiated, an unsolicited signed response posted to the Reply URL.
+        try:
+            response = signon.idp_initiated(request, application=application, account=request.user)
+        except SignInRefused as refused:
+            return render_error(request, refused)
+        if response is not None:
+            return response
     url = application.launch_url
     if not url:
         return render(request, "portal/access_denied.html", {"application": application, "no_url": True})

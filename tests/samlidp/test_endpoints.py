@@ -13,12 +13,13 @@ import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 
 from samlidp import idp
-from samlidp.models import SamlRequestId
+from samlidp.models import SamlRequestId, SamlSigningCertificate
 from samlidp.services import configure_saml
 from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
@@ -286,3 +287,54 @@ def test_metadata_is_the_apps_and_the_tenants_only(client, configuration):
         client.get(f"/nowhere.example/federationmetadata/2007-06/federationmetadata.xml?appid={other.pk}").status_code
         == 404
     )
+
+
+def launch(client, application):
+    return client.get(reverse("portal:launch", args=[application.pk]))
+
+
+def test_tile_without_sign_on_url_posts_an_unsolicited_signed_response_with_the_relay_state(
+    client, sp, sample, configuration, person
+):
+    configure_saml(
+        application=configuration.application,
+        actor=None,
+        entity_id=sample.entity_id,
+        reply_url=sample.acs_url,
+        relay_state="https://127.0.0.1:8001/reports",
+    )
+    sign_in(client, person)
+    response = launch(client, configuration.application)
+    assert response.status_code == 200
+    action, fields = posted_form(response)
+    assert action == sample.acs_url
+    assert fields["RelayState"] == "https://127.0.0.1:8001/reports"
+    answer = sp.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {})
+    assert answer.name_id.text == person.user_principal_name
+    assert answer.in_response_to is None
+    assert SignInEvent.objects.get().status == "success"
+
+
+def test_tile_with_a_sign_on_url_starts_at_the_app(client, sample, configuration, person):
+    configure_saml(
+        application=configuration.application,
+        actor=None,
+        entity_id=sample.entity_id,
+        reply_url=sample.acs_url,
+        sign_on_url=f"{sample.base_url}/login/",
+    )
+    sign_in(client, person)
+    response = launch(client, configuration.application)
+    assert (response.status_code, response.url) == (302, f"{sample.base_url}/login/")
+    assert not SignInEvent.objects.exists()
+
+
+def test_tile_of_an_app_that_cannot_sign_is_refused_without_a_success_in_the_log(client, configuration, person):
+    SamlSigningCertificate.objects.filter(application=configuration.application).update(
+        expires=timezone.now() - dt.timedelta(days=1)
+    )
+    sign_in(client, person)
+    response = launch(client, configuration.application)
+    assert response.status_code == 400
+    assert "AADSTS50000" in response.content.decode()
+    assert list(SignInEvent.objects.values_list("status", "error_code")) == [("failure", 50000)]
