@@ -5,22 +5,24 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from directory.models import Account, Application, AppRoleAssignment, DirectoryUser, Group, GroupMember, GroupOwner
 
 
+def assigned_filter(user: DirectoryUser) -> Q:
+    """Applications the user is assigned to, directly or through a group (a filter on Application).
+
+    Two id subqueries, each read from an index (assignments by user; the user's groups, then
+    assignments by group), rather than an EXISTS evaluated for every application of the tenant.
+    """
+    direct = AppRoleAssignment.objects.filter(principal_user=user).values("application_id")
+    user_groups = GroupMember.objects.filter(user=user).values("group_id")
+    through_groups = AppRoleAssignment.objects.filter(principal_group_id__in=user_groups).values("application_id")
+    return Q(pk__in=direct) | Q(pk__in=through_groups)
+
+
 def apps_for_user(*, user: DirectoryUser) -> QuerySet[Application]:
     """Apps on the user's My Apps: assigned directly or through a group, visible and enabled."""
-    in_assigned_group = GroupMember.objects.filter(user=user, group__app_role_assignments__application=OuterRef("pk"))
     return (
         Application.objects.filter(tenant_id=user.tenant_id, visible_to_users=True, account_enabled=True)
-        .filter(Q(assignments__principal_user=user) | Exists(in_assigned_group))
-        .distinct()
-        .order_by("display_name")
-    )
-
-
-def assigned_filter(user: DirectoryUser) -> Q:
-    """Applications the user is assigned to, directly or through a group (a filter on Application)."""
-    in_assigned_group = GroupMember.objects.filter(user=user, group__app_role_assignments__application=OuterRef("pk"))
-    return Q(Exists(AppRoleAssignment.objects.filter(application=OuterRef("pk"), principal_user=user))) | Q(
-        Exists(in_assigned_group)
+        .filter(assigned_filter(user))
+        .order_by("display_name", "pk")
     )
 
 

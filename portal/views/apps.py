@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -87,6 +88,16 @@ def direct_link(request: HttpRequest, application: Application) -> str:
     )
 
 
+def url_for_each(name: str, *, absolute_to: HttpRequest | None = None) -> Callable[[uuid.UUID], str]:
+    """The URL named `name` for any object ID, reversed once: a page of tiles then formats strings."""
+    placeholder = str(uuid.UUID(int=0))
+    url = reverse(name, args=[placeholder])
+    if absolute_to is not None:
+        url = absolute_to.build_absolute_uri(url)
+    prefix, _, suffix = url.partition(placeholder)
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
 def _my_apps(user: DirectoryUser):
     # Manage app is offered on the same terms as portal.selectors.managed_applications grants it.
     owns_group = GroupOwner.objects.filter(group_id=OuterRef("self_service_group_id"), user=user)
@@ -106,9 +117,17 @@ def my_apps(request: HttpRequest) -> HttpResponse:
     if query:
         apps_qs = apps_qs.filter(display_name__icontains=query)
     apps = list(apps_qs)
+    launch_url = url_for_each("portal:launch")
+    absolute_launch_url = url_for_each("portal:launch", absolute_to=request)
+    details_url = url_for_each("portal:app-details")
+    logo_url = url_for_each("portal:app-logo")
+    manage_url = url_for_each("portal:manage-app")
     for app in apps:
-        app.direct_link = direct_link(request, app)
-        app.manage_url = reverse("portal:manage-app", args=[app.pk]) if app.is_owner else ""
+        app.tile_url = launch_url(app.pk)
+        app.details_url = details_url(app.pk)
+        app.logo_url = logo_url(app.pk)
+        app.direct_link = f"{absolute_launch_url(app.pk)}?tenantid={app.tenant_id}"
+        app.manage_url = manage_url(app.pk) if app.is_owner else ""
     has_any_app = bool(apps) or (bool(query) and _my_apps(user).exists())
     context = {
         "apps": apps,

@@ -8,6 +8,7 @@ from directory.models import DirectoryUser, UserSearchTerm
 from directory.search import search_terms
 from directory.services import update_user
 from portal import selectors
+from tests.explain import plan
 from tests.factories import DirectoryUserFactory, GroupFactory, GroupMemberFactory, TenantFactory
 
 NAMES = [
@@ -115,24 +116,6 @@ def test_exact_person_matches_a_whole_name_mail_or_upn_not_a_word(group, tenant)
     assert selectors.exact_person(group=group, q=lee.mail.upper()) == lee
     assert selectors.exact_person(group=group, q="gu") is None
     assert selectors.exact_person(group=group, q="alex wilber") is None  # two people are called that
-
-
-def plan(queryset) -> str:
-    """The database's plan for the query, with sequential scans priced out where the planner allows it.
-
-    A tiny test table is cheaper to scan than to look up, so PostgreSQL is told to avoid scans:
-    it still scans when no index can answer the query, which is what the tests below catch.
-    """
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Fresh statistics (the lower-cased expression indexes keep their own), then no scans.
-            cursor.execute(f"ANALYZE {queryset.model._meta.db_table}")
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 def test_the_search_keys_are_read_through_their_prefix_index(group):
