@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +15,16 @@ from django.utils.html import format_html, format_html_join
 
 from directory.admin.base import ServiceModelAdmin, adopt
 from signin.models import AppRegistration, ClientSecret, SignInEvent
-from signin.services import add_client_secret, create_app_registration, remove_client_secret, update_redirect_uris
+from signin.services import (
+    GRAPH_PERMISSION_DESCRIPTIONS,
+    add_api_permissions,
+    add_client_secret,
+    create_app_registration,
+    grant_admin_consent,
+    remove_api_permission,
+    remove_client_secret,
+    update_redirect_uris,
+)
 from signin.tokens import issuer_for
 
 # Azure's choices for a new client secret's lifetime.
@@ -29,6 +38,7 @@ SECRET_LIFETIMES = (
 
 
 NO_SECRETS = "No client secrets have been created for this application."
+NO_PERMISSIONS = "No permissions added. Add a permission, then grant admin consent."
 
 
 @admin.register(SignInEvent)
@@ -78,6 +88,15 @@ class AppRegistrationForm(ModelForm):
         fields = ("tenant", "display_name", "application", "redirect_uris")
 
 
+class AddApiPermissionsForm(forms.Form):
+    permissions = forms.MultipleChoiceField(
+        label="Application permissions",
+        choices=[(name, f"{name}: {text}") for name, text in GRAPH_PERMISSION_DESCRIPTIONS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Your application runs as a background service or daemon without a signed-in user.",
+    )
+
+
 class NewClientSecretForm(forms.Form):
     description = forms.CharField(max_length=120, required=False)
     expires = forms.TypedChoiceField(choices=SECRET_LIFETIMES, coerce=int, initial=180)
@@ -88,7 +107,7 @@ class AppRegistrationAdmin(ServiceModelAdmin):
     """App registrations: Overview (client id, endpoints), Authentication (redirect URIs), Certificates & secrets."""
 
     form = AppRegistrationForm
-    list_display = ("display_name", "client_id", "application", "tenant", "created_date_time")
+    list_display = ("display_name", "client_id", "application", "tenant", "admin_consent_status", "created_date_time")
     list_filter = ("tenant",)
     list_select_related = ("tenant", "application")
     search_fields = ("display_name", "=client_id")
@@ -101,12 +120,22 @@ class AppRegistrationAdmin(ServiceModelAdmin):
             ("Overview", {"fields": ("display_name", "client_id", "id", "tenant", "application", "endpoints")}),
             ("Authentication", {"fields": ("redirect_uris",)}),
             ("Certificates & secrets", {"fields": ("client_secrets_table",)}),
+            ("API permissions", {"fields": ("api_permissions_table",)}),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: AppRegistration | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()
-        return ("display_name", "client_id", "id", "tenant", "application", "endpoints", "client_secrets_table")
+        return (
+            "display_name",
+            "client_id",
+            "id",
+            "tenant",
+            "application",
+            "endpoints",
+            "client_secrets_table",
+            "api_permissions_table",
+        )
 
     @admin.display(description="Endpoints")
     def endpoints(self, obj: AppRegistration) -> str:
@@ -141,6 +170,45 @@ class AppRegistrationAdmin(ServiceModelAdmin):
             rows or format_html("<tr><td colspan='5'>{}</td></tr>", NO_SECRETS),
         )
 
+    @admin.display(description="Admin consent")
+    def admin_consent_status(self, obj: AppRegistration) -> str:
+        requested = set(obj.requested_graph_permissions)
+        if not requested:
+            return "No permissions"
+        granted = requested & set(obj.graph_application_permissions)
+        if granted == requested:
+            return f"Granted for {obj.tenant}"
+        return f"Not granted for {obj.tenant}" if not granted else f"{len(granted)} of {len(requested)} granted"
+
+    @admin.display(description="Configured permissions")
+    def api_permissions_table(self, obj: AppRegistration) -> str:
+        granted = set(obj.graph_application_permissions)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>Application</td><td>{}</td><td>Yes</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    name,
+                    GRAPH_PERMISSION_DESCRIPTIONS.get(name, ""),
+                    f"Granted for {obj.tenant}" if name in granted else f"Not granted for {obj.tenant}",
+                    format_html(
+                        '<a href="{}">Remove permission</a>',
+                        reverse("admin:signin_appregistration_remove_permission", args=[obj.pk, name]),
+                    ),
+                )
+                for name in obj.requested_graph_permissions
+            ),
+        )
+        return format_html(
+            '<p><a class="button" href="{}">+ Add a permission</a> <a class="button" href="{}">{}</a></p>'
+            "<table><thead><tr><th>API / Permissions name (Microsoft Graph)</th><th>Type</th><th>Description</th>"
+            "<th>Admin consent required</th><th>Status</th><th></th></tr></thead><tbody>{}</tbody></table>",
+            reverse("admin:signin_appregistration_add_permissions", args=[obj.pk]),
+            reverse("admin:signin_appregistration_grant_consent", args=[obj.pk]),
+            f"Grant admin consent for {obj.tenant}",
+            rows or format_html("<tr><td colspan='6'>{}</td></tr>", NO_PERMISSIONS),
+        )
+
     def save_model(self, request: HttpRequest, obj: AppRegistration, form: ModelForm, change: bool) -> None:
         data = form.cleaned_data
         uris = data.get("redirect_uris", "").splitlines()
@@ -170,6 +238,21 @@ class AppRegistrationAdmin(ServiceModelAdmin):
                 "<uuid:registration_id>/secrets/<uuid:secret_id>/delete/",
                 self.admin_site.admin_view(self.remove_secret_view),
                 name="signin_appregistration_remove_secret",
+            ),
+            path(
+                "<uuid:registration_id>/permissions/add/",
+                self.admin_site.admin_view(self.add_permissions_view),
+                name="signin_appregistration_add_permissions",
+            ),
+            path(
+                "<uuid:registration_id>/permissions/consent/",
+                self.admin_site.admin_view(self.grant_consent_view),
+                name="signin_appregistration_grant_consent",
+            ),
+            path(
+                "<uuid:registration_id>/permissions/<str:permission>/remove/",
+                self.admin_site.admin_view(self.remove_permission_view),
+                name="signin_appregistration_remove_permission",
             ),
             *super().get_urls(),
         ]
@@ -222,6 +305,59 @@ class AppRegistrationAdmin(ServiceModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/signin/remove_client_secret.html", context)
+
+    def _blade(self, request: HttpRequest, registration: AppRegistration, title: str, **extra: object) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "registration": registration,
+            "change_url": reverse("admin:signin_appregistration_change", args=[registration.pk]),
+            "opts": self.model._meta,
+            **extra,
+        }
+
+    def add_permissions_view(self, request: HttpRequest, registration_id: object) -> HttpResponse:
+        """**Request API permissions** → Microsoft Graph → Application permissions."""
+        registration = self._registration(request, registration_id)
+        form = AddApiPermissionsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                add_api_permissions(
+                    registration=registration, permissions=form.cleaned_data["permissions"], actor=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, f"Permissions added. Grant admin consent for {registration.tenant} to use them."
+                )
+                return redirect(reverse("admin:signin_appregistration_change", args=[registration.pk]))
+        title = f"Request API permissions: Microsoft Graph ({registration.display_name})"
+        context = self._blade(request, registration, title, form=form)
+        return TemplateResponse(request, "admin/signin/add_api_permissions.html", context)
+
+    def grant_consent_view(self, request: HttpRequest, registration_id: object) -> HttpResponse:
+        """**Grant admin consent for <tenant>**: asks first, as Entra does."""
+        registration = self._registration(request, registration_id)
+        change_url = reverse("admin:signin_appregistration_change", args=[registration.pk])
+        if request.method == "POST":
+            grant_admin_consent(registration=registration, actor=request.user)
+            messages.success(request, "Successfully granted admin consent for the requested permissions.")
+            return redirect(change_url)
+        context = self._blade(request, registration, "Grant admin consent confirmation.")
+        return TemplateResponse(request, "admin/signin/grant_admin_consent.html", context)
+
+    def remove_permission_view(self, request: HttpRequest, registration_id: object, permission: str) -> HttpResponse:
+        registration = self._registration(request, registration_id)
+        if permission not in registration.requested_graph_permissions:
+            raise Http404("No such permission on this application.")
+        change_url = reverse("admin:signin_appregistration_change", args=[registration.pk])
+        if request.method == "POST":
+            remove_api_permission(registration=registration, permission=permission, actor=request.user)
+            messages.success(request, f"{permission} was removed and its admin consent revoked.")
+            return redirect(change_url)
+        context = self._blade(request, registration, "Remove permission", permission=permission)
+        return TemplateResponse(request, "admin/signin/remove_api_permission.html", context)
 
 
 admin.site.fill_nav_slot(

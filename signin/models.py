@@ -68,7 +68,9 @@ class AppRegistration(models.Model):
         verbose_name="enterprise application",
         help_text="The enterprise application whose assignment and properties decide who may sign in.",
     )
-    # Microsoft Graph application permissions granted with admin consent (names such as User.Read.All).
+    # Microsoft Graph application permissions: configured on API permissions (requested), then
+    # granted with admin consent (what tokens carry as `roles`). Names such as User.Read.All.
+    requested_graph_permissions = models.JSONField(default=list, blank=True)
     graph_application_permissions = models.JSONField(default=list, blank=True)
     admin_consent_date_time = models.DateTimeField(null=True, blank=True)
     admin_consent_by = models.CharField(max_length=320, blank=True)

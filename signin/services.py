@@ -35,20 +35,24 @@ TOO_MANY_REDIRECT_URIS = "An app registration can have at most 256 redirect URIs
 DESCRIPTION_TOO_LONG = "Keep the description to 120 characters or fewer."
 EXPIRY_INVALID = "Choose when the secret expires: between 1 day and 2 years from now."
 UNKNOWN_PERMISSION = "{permission} isn't a Microsoft Graph application permission this clone offers."
+NO_PERMISSION_CHOSEN = "Choose at least one permission to add."
+PERMISSION_NOT_REQUESTED = "{permission} isn't one of this application's configured permissions."
 
-# Microsoft Graph application permissions an admin can grant (issue 12's list).
-GRAPH_APPLICATION_PERMISSIONS = (
-    "User.Invite.All",
-    "User.Read.All",
-    "User.ReadWrite.All",
-    "Group.Read.All",
-    "Group.ReadWrite.All",
-    "GroupMember.ReadWrite.All",
-    "Application.Read.All",
-    "AppRoleAssignment.ReadWrite.All",
-    "AuditLog.Read.All",
-    "Directory.Read.All",
-)
+# Microsoft Graph application permissions an admin can grant (issue 12's list), with the
+# descriptions Entra's API permissions blade shows for them.
+GRAPH_PERMISSION_DESCRIPTIONS = {
+    "User.Invite.All": "Invite guest users to the organization",
+    "User.Read.All": "Read all users' full profiles",
+    "User.ReadWrite.All": "Read and write all users' full profiles",
+    "Group.Read.All": "Read all groups",
+    "Group.ReadWrite.All": "Read and write all groups",
+    "GroupMember.ReadWrite.All": "Read and write all group memberships",
+    "Application.Read.All": "Read all applications",
+    "AppRoleAssignment.ReadWrite.All": "Manage app permission grants and app role assignments",
+    "AuditLog.Read.All": "Read all audit log data",
+    "Directory.Read.All": "Read directory data",
+}
+GRAPH_APPLICATION_PERMISSIONS = tuple(GRAPH_PERMISSION_DESCRIPTIONS)
 MAX_SECRET_LIFETIME = datetime.timedelta(days=730)
 SECRET_LENGTH = 40
 _LOCALHOST = {"localhost", "127.0.0.1", "[::1]"}
@@ -204,18 +208,79 @@ def remove_client_secret(*, secret: ClientSecret, actor: Actor) -> None:
         )
 
 
-def grant_admin_consent(*, registration: AppRegistration, permissions: list[str], actor: Actor) -> AppRegistration:
-    """Grants exactly these Microsoft Graph application permissions; audited as "Consent to application"."""
+def _check_permissions(permissions: list[str]) -> None:
     unknown = [p for p in permissions if p not in GRAPH_APPLICATION_PERMISSIONS]
     if unknown:
         raise PolicyError(UNKNOWN_PERMISSION.format(permission=str(unknown[0])[:100]))
+
+
+def add_api_permissions(*, registration: AppRegistration, permissions: list[str], actor: Actor) -> AppRegistration:
+    """**Add permissions**: Microsoft Graph application permissions join the requested ones, not yet granted.
+
+    Audited as "Update application" with the requested permissions before and after.
+    """
+    _check_permissions(permissions)
+    if not permissions:
+        raise PolicyError(NO_PERMISSION_CHOSEN)
     with transaction.atomic():
         registration = AppRegistration.objects.select_for_update().get(pk=registration.pk)
+        old = list(registration.requested_graph_permissions)
+        registration.requested_graph_permissions = sorted({*old, *permissions})
+        registration.save(update_fields=["requested_graph_permissions"])
+        record_event(
+            tenant=registration.tenant,
+            activity=Activity.UPDATE_APPLICATION,
+            actor=actor,
+            target=registration,
+            details={"requiredResourceAccess": {"old": old, "new": registration.requested_graph_permissions}},
+        )
+    return registration
+
+
+def remove_api_permission(*, registration: AppRegistration, permission: str, actor: Actor) -> AppRegistration:
+    """**Remove permission**: no longer requested, and its admin consent is revoked with it."""
+    with transaction.atomic():
+        registration = AppRegistration.objects.select_for_update().get(pk=registration.pk)
+        old = list(registration.requested_graph_permissions)
+        if permission not in old:
+            raise PolicyError(PERMISSION_NOT_REQUESTED.format(permission=str(permission)[:100]))
+        registration.requested_graph_permissions = [p for p in old if p != permission]
+        registration.graph_application_permissions = [
+            p for p in registration.graph_application_permissions if p != permission
+        ]
+        registration.save(update_fields=["requested_graph_permissions", "graph_application_permissions"])
+        record_event(
+            tenant=registration.tenant,
+            activity=Activity.UPDATE_APPLICATION,
+            actor=actor,
+            target=registration,
+            details={"requiredResourceAccess": {"old": old, "new": registration.requested_graph_permissions}},
+        )
+    return registration
+
+
+def grant_admin_consent(
+    *, registration: AppRegistration, actor: Actor, permissions: list[str] | None = None
+) -> AppRegistration:
+    """**Grant admin consent**: exactly these permissions (by default the requested ones) are granted.
+
+    Tokens issued from now on carry them as `roles`; audited as "Consent to application".
+    """
+    with transaction.atomic():
+        registration = AppRegistration.objects.select_for_update().get(pk=registration.pk)
+        permissions = registration.requested_graph_permissions if permissions is None else permissions
+        _check_permissions(permissions)
+        registration.requested_graph_permissions = sorted({*registration.requested_graph_permissions, *permissions})
         registration.graph_application_permissions = sorted(set(permissions))
         registration.admin_consent_date_time = timezone.now()
         registration.admin_consent_by = actor.user_principal_name if isinstance(actor, DirectoryUser) else str(actor)
         registration.save(
-            update_fields=["graph_application_permissions", "admin_consent_date_time", "admin_consent_by"]
+            update_fields=[
+                "requested_graph_permissions",
+                "graph_application_permissions",
+                "admin_consent_date_time",
+                "admin_consent_by",
+            ]
         )
         record_event(
             tenant=registration.tenant,
