@@ -17,6 +17,7 @@ Prerequisites undone, for `prerequisites`) plus a story step played through the 
 the layers above the directory.
 """
 
+import uuid
 from dataclasses import dataclass, field, replace
 
 from django.apps import apps as django_apps
@@ -96,6 +97,8 @@ class AppSpec:
     self_service_group: str = ""
     # Approval is required exactly when approvers are named.
     approvers: tuple[str, ...] = ()
+    # A fixed object id, for an app a sample relying party must know in advance (its metadata URL names it).
+    id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ JOHN = "john@northwind.example"
 LEE = "lee.gu@fabrikam.com"
 
 SALESFORCE = "Salesforce"
+# The sample SAML app (samples/saml_sp) downloads Salesforce's federation metadata by this id.
+SALESFORCE_ID = uuid.UUID("5a1e5f0c-0000-4000-8000-00000000a11e")
 SALESFORCE_USERS = "Salesforce Users"
 SALES_RULE = '(user.department -eq "Sales")'
 BOOK_CLUB = "Book Club"
@@ -247,6 +252,7 @@ CONTOSO_APPS = (
         notes=f'Self-service: users who get access are added to "{SALESFORCE_USERS}"; no approval needed.',
         users=(MEGAN,),
         self_service_group=SALESFORCE_USERS,
+        id=SALESFORCE_ID,
     ),
     AppSpec(
         "Contoso Expenses",
@@ -513,6 +519,7 @@ class _Seeder:
                 visible_to_users=spec.visible_to_users,
                 notes=spec.notes,
                 logo=app_logo_png(name=spec.display_name, colour=spec.colour),
+                **({"id": spec.id} if spec.id else {}),
             )
             self.created += 1
             # The sample app page is addressed by the application's id, known only now. It is the

@@ -15,6 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 HOST = os.environ.get("SAMPLES_HOST", "127.0.0.1")
 # module path -> port; the demo's seed wires these addresses into the enterprise applications.
 SAMPLES = {
+    "samples.saml_sp.app": 8001,
     "samples.oidc_expenses.app": 8002,
 }
 

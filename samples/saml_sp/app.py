@@ -12,7 +12,6 @@ import secrets
 import shutil
 import threading
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -21,7 +20,9 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.response import StatusError
 
-# The demo's Salesforce (directory/demo.py gives it this application id).
+from samples.web import cookie_value, page, redirect, respond
+
+# The demo's Salesforce (directory/demo.py gives it this application id, SALESFORCE_ID).
 DEMO_APP_ID = "5a1e5f0c-0000-4000-8000-00000000a11e"
 DEMO_METADATA_URL = (
     "http://127.0.0.1:8000/contoso.onmicrosoft.com/federationmetadata/2007-06/federationmetadata.xml"
@@ -98,12 +99,12 @@ class SampleServiceProvider:
                 return self._acs(environ, start_response)
             if path == "/metadata/" and method == "GET":
                 body = create_metadata_string(None, config=self.config(with_idp=False)).decode()
-                return _respond(start_response, "200 OK", body, "application/samlmetadata+xml")
+                return respond(start_response, "200 OK", body, "application/samlmetadata+xml")
             if path == "/sign-out/" and method == "POST":
                 return self._sign_out(environ, start_response)
-            return _page(start_response, "404 Not Found", self.title, "<p>There is no such page here.</p>")
+            return page(start_response, "404 Not Found", self.title, "<p>There is no such page here.</p>")
         except Exception as exc:  # a sample shows any failure as a page, never a traceback
-            return _page(
+            return page(
                 start_response,
                 "502 Bad Gateway",
                 self.title,
@@ -112,14 +113,14 @@ class SampleServiceProvider:
             )
 
     def _home(self, environ, start_response):
-        signed_in = self.sessions.get(_cookie(environ))
+        signed_in = self.sessions.get(cookie_value(environ, COOKIE))
         if signed_in is None:
             body = (
                 "<p>Nobody is signed in.</p>"
                 "<p><a href='/login/'>Sign in with Access Portal</a> (SP-initiated), or open the app from My Apps "
                 "(IdP-initiated).</p>"
             )
-            return _page(start_response, "200 OK", self.title, body)
+            return page(start_response, "200 OK", self.title, body)
         rows = "".join(
             f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(', '.join(values))}</td></tr>"
             for name, values in sorted(signed_in.attributes.items())
@@ -136,7 +137,7 @@ class SampleServiceProvider:
             "</tbody></table>"
             "<form method='post' action='/sign-out/'><button type='submit'>Sign out of the sample</button></form>"
         )
-        return _page(start_response, "200 OK", self.title, body)
+        return page(start_response, "200 OK", self.title, body)
 
     def _login(self, start_response):
         client = Saml2Client(config=self.config())
@@ -144,28 +145,27 @@ class SampleServiceProvider:
         with self.lock:
             self.outstanding[request_id] = "/"
         location = dict(info["headers"])["Location"]
-        start_response("303 See Other", [("Location", location), ("Cache-Control", "no-store")])
-        return [b""]
+        return redirect(start_response, location)
 
     def _acs(self, environ, start_response):
         form = _form(environ)
         saml_response = form.get("SAMLResponse", "")
         if not saml_response:
-            return _page(start_response, "400 Bad Request", self.title, "<p role='alert'>No SAMLResponse.</p>")
+            return page(start_response, "400 Bad Request", self.title, "<p role='alert'>No SAMLResponse.</p>")
         client = Saml2Client(config=self.config())
         with self.lock:
             outstanding = dict(self.outstanding)
         try:
             response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding)
         except StatusError as exc:
-            return _page(
+            return page(
                 start_response,
                 "403 Forbidden",
                 self.title,
                 f"<p role='alert'>Access Portal said: {html.escape(str(exc))}</p>",
             )
         if response is None:
-            return _page(
+            return page(
                 start_response, "400 Bad Request", self.title, "<p role='alert'>The response was not valid.</p>"
             )
         with self.lock:
@@ -181,22 +181,14 @@ class SampleServiceProvider:
         key = secrets.token_urlsafe(24)
         with self.lock:
             self.sessions[key] = signed_in
-        start_response(
-            "303 See Other",
-            [("Location", "/"), ("Set-Cookie", f"{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax")],
+        return redirect(
+            start_response, "/", headers=[("Set-Cookie", f"{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax")]
         )
-        return [b""]
 
     def _sign_out(self, environ, start_response):
         with self.lock:
-            self.sessions.pop(_cookie(environ), None)
-        start_response("303 See Other", [("Location", "/"), ("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")])
-        return [b""]
-
-
-def _cookie(environ) -> str:
-    cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-    return cookie[COOKIE].value if COOKIE in cookie else ""
+            self.sessions.pop(cookie_value(environ, COOKIE), None)
+        return redirect(start_response, "/", headers=[("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")])
 
 
 def _form(environ) -> dict[str, str]:
@@ -205,24 +197,11 @@ def _form(environ) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(data).items()}
 
 
-def _respond(start_response, status: str, body: str, content_type: str):
-    data = body.encode()
-    start_response(status, [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))])
-    return [data]
-
-
-def _page(start_response, status: str, title: str, body: str):
-    page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title></head>"
-        f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
-    )
-    return _respond(start_response, status, page, "text/html")
-
-
 def from_environment() -> SampleServiceProvider:
     return SampleServiceProvider(
         idp_metadata_url=os.environ.get("SAML_SP_IDP_METADATA_URL", DEMO_METADATA_URL),
         base_url=os.environ.get("SAML_SP_BASE_URL", DEMO_BASE_URL).rstrip("/"),
     )
+
+
+application = from_environment()

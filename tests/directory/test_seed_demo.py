@@ -44,6 +44,7 @@ from directory.selectors import apps_for_user
 from invitations.models import Invitation, OutboundEmail
 from portal.models import AppAccessRequest, GroupJoinRequest
 from portal.scenarios import WELCOME_MESSAGE
+from samples.saml_sp import app as saml_sample
 from tests.factories import AccountFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,18 @@ def test_every_single_sign_on_mode_is_present_and_opens_the_sample_app():
     expenses = Application.objects.get(display_name="Contoso Expenses")
     assert expenses.homepage_url == "http://127.0.0.1:8002/"
     assert expenses.app_registration.redirect_uri_list == ["http://127.0.0.1:8002/callback"]
-    for app in Application.objects.exclude(pk=expenses.pk):
+    # Salesforce is a real SAML service provider: the sample app of samples/saml_sp, tile IdP-initiated.
+    salesforce = Application.objects.get(tenant=contoso(), display_name="Salesforce")
+    assert salesforce.homepage_url == "http://127.0.0.1:8001/"
+    assert salesforce.sign_on_url == ""
+    configuration = salesforce.saml_configuration
+    assert (configuration.entity_id, configuration.reply_url) == (
+        "http://127.0.0.1:8001/metadata/",
+        "http://127.0.0.1:8001/acs/",
+    )
+    assert str(salesforce.pk) == saml_sample.DEMO_APP_ID
+    assert f"appid={salesforce.pk}" in saml_sample.DEMO_METADATA_URL
+    for app in Application.objects.exclude(pk__in=[expenses.pk, salesforce.pk]):
         assert app.homepage_url == sample_app_url(app)
         assert app.homepage_url == f"http://127.0.0.1:8000/sample-app/{app.pk}/"
         assert app.launch_url == sample_app_url(app)

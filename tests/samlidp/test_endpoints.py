@@ -6,7 +6,6 @@ requests are written by hand, so each one breaks exactly one rule.
 
 import base64
 import datetime as dt
-import html
 import re
 import uuid
 import zlib
@@ -24,6 +23,7 @@ from samlidp.services import configure_saml
 from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
 from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
+from tests.samlidp.forms import posted_form
 
 pytestmark = pytest.mark.django_db
 SITE = "http://testserver"
@@ -69,14 +69,6 @@ def sign_in(client, user):
     assert client.login(username=user.account.email, password=DEFAULT_PASSWORD)
 
 
-def posted_form(response) -> tuple[str, dict[str, str]]:
-    """The action and fields of the page that carries the response (what the browser would post)."""
-    page = response.content.decode()
-    action = html.unescape(re.search(r'<form method="post" action="([^"]+)" data-saml-auto-submit>', page).group(1))
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
-    return action, {name: html.unescape(value) for name, value in fields.items()}
-
-
 def redirect_path(info) -> str:
     location = urlsplit(dict(info["headers"])["Location"])
     return f"{location.path}?{location.query}"
@@ -96,7 +88,7 @@ def test_sp_initiated_redirect_binding_signs_in_after_the_portal_sign_in(client,
     assert response.status_code == 200
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "form-action 'self' http://127.0.0.1:8001" in response["Content-Security-Policy"]
-    action, fields = posted_form(response)
+    action, fields = posted_form(response.content.decode())
     assert action == sample.acs_url
     assert fields["RelayState"] == "/opportunities"
     assert ">Continue</button>" in response.content.decode()
@@ -120,7 +112,7 @@ def test_sp_initiated_post_binding_signed_in_answers_at_once(client, sp, sample,
         {"SAMLRequest": base64.b64encode(str(request).encode()).decode(), "RelayState": "state-1"},
     )
     assert response.status_code == 200
-    _, fields = posted_form(response)
+    _, fields = posted_form(response.content.decode())
     answer = sp.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
     assert answer.name_id.text == person.user_principal_name
     assert fields["RelayState"] == "state-1"
@@ -306,7 +298,7 @@ def test_tile_without_sign_on_url_posts_an_unsolicited_signed_response_with_the_
     sign_in(client, person)
     response = launch(client, configuration.application)
     assert response.status_code == 200
-    action, fields = posted_form(response)
+    action, fields = posted_form(response.content.decode())
     assert action == sample.acs_url
     assert fields["RelayState"] == "https://127.0.0.1:8001/reports"
     answer = sp.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {})

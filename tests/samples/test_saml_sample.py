@@ -1,0 +1,152 @@
+"""The sample SAML app (pysaml2's SP) signs a person in against a live Access Portal.
+
+The SP trusts the portal only through the App Federation Metadata Url it downloads; the
+portal never calls the SP. SP-initiated (HTTP-Redirect and HTTP-POST) and IdP-initiated (the tile).
+"""
+
+import base64
+
+import pytest
+import requests
+from saml2 import BINDING_HTTP_POST
+from saml2.client import Saml2Client
+
+from samlidp.services import configure_saml
+from samples.saml_sp.app import SampleServiceProvider
+from signin.models import SignInEvent
+from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
+from tests.samlidp.forms import posted_form
+
+TIMEOUT = 10
+
+
+@pytest.fixture
+def wired(transactional_db, settings, live_server, serve_sample):
+    """A SAML app whose Basic SAML Configuration points at a running sample SP, and the SP itself."""
+    settings.SITE_URL = live_server.url
+    application = ApplicationFactory(saml=True, sign_on_url="", display_name="Salesforce")
+    tenant = application.tenant
+    metadata_url = (
+        f"{live_server.url}/{tenant.initial_domain}/federationmetadata/2007-06/federationmetadata.xml"
+        f"?appid={application.pk}"
+    )
+    providers: list[SampleServiceProvider] = []
+
+    def make_app(base_url: str) -> SampleServiceProvider:
+        providers.append(SampleServiceProvider(idp_metadata_url=metadata_url, base_url=base_url))
+        return providers[0]
+
+    serve_sample(make_app)
+    sample = providers[0]
+    configure_saml(application=application, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
+    return application, sample
+
+
+def person_of(application, *, assigned: bool = True):
+    user = DirectoryUserFactory(tenant=application.tenant, display_name="Megan Bowen", mail="megan@contoso.example")
+    if assigned:
+        AppRoleAssignmentFactory(application=application, principal_user=user)
+    return user
+
+
+def signed_in_browser(live_server, user) -> requests.Session:
+    browser = requests.Session()
+    browser.get(f"{live_server.url}/sign-in/", timeout=TIMEOUT)
+    response = browser.post(
+        f"{live_server.url}/sign-in/",
+        data={
+            "username": user.account.email,
+            "password": DEFAULT_PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{live_server.url}/sign-in/"},
+        timeout=TIMEOUT,
+    )
+    assert response.ok and "sessionid" in browser.cookies
+    return browser
+
+
+def post_on(browser: requests.Session, portal_page: requests.Response) -> requests.Response:
+    """What saml-post.js does: post the page's form to the app's Reply URL."""
+    assert portal_page.status_code == 200, portal_page.text
+    action, fields = posted_form(portal_page.text)
+    return browser.post(action, data=fields, timeout=TIMEOUT)
+
+
+def assert_signed_in(app_page: requests.Response, user) -> None:
+    assert app_page.status_code == 200, app_page.text
+    assert f"<strong data-testid='name-id'>{user.user_principal_name}</strong>" in app_page.text
+    claims = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims"
+    assert f"<th scope='row'>{claims}/emailaddress</th><td>megan@contoso.example</td>" in app_page.text
+    assert f"<th scope='row'>{claims}/givenname</th><td>Megan</td>" in app_page.text
+
+
+def test_sp_initiated_redirect_binding_signs_in_through_the_published_metadata(wired, live_server):
+    application, sample = wired
+    user = person_of(application)
+    browser = signed_in_browser(live_server, user)
+
+    # The SP sends its AuthnRequest by redirect; the portal answers with the page that posts the response.
+    portal_page = browser.get(f"{sample.base_url}/login/", timeout=TIMEOUT)
+    assert portal_page.url.startswith(f"{live_server.url}/{application.tenant_id}/saml2?SAMLRequest=")
+    assert_signed_in(post_on(browser, portal_page), user)
+    event = SignInEvent.objects.get(protocol="saml20")
+    assert (event.status, event.user_id, event.resource_id) == ("success", user.pk, application.pk)
+
+
+def test_sp_initiated_redirect_binding_waits_for_the_portal_sign_in(wired, live_server):
+    application, sample = wired
+    user = person_of(application)
+    browser = requests.Session()
+    sign_in_page = browser.get(f"{sample.base_url}/login/", timeout=TIMEOUT)
+    assert sign_in_page.url.startswith(f"{live_server.url}/sign-in/?next=")
+    portal_page = browser.post(
+        sign_in_page.url,
+        data={
+            "username": user.account.email,
+            "password": DEFAULT_PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        headers={"Referer": sign_in_page.url},
+        timeout=TIMEOUT,
+    )
+    assert_signed_in(post_on(browser, portal_page), user)
+
+
+def test_sp_initiated_post_binding_is_validated_by_a_pysaml2_sp(wired, live_server):
+    application, sample = wired
+    user = person_of(application)
+    browser = signed_in_browser(live_server, user)
+    client = Saml2Client(config=sample.config())
+    destination = f"{live_server.url}/{application.tenant_id}/saml2"
+    request_id, request = client.create_authn_request(destination=destination)
+
+    portal_page = browser.post(
+        destination, data={"SAMLRequest": base64.b64encode(str(request).encode()).decode()}, timeout=TIMEOUT
+    )
+    assert portal_page.status_code == 200, portal_page.text
+    _, fields = posted_form(portal_page.text)
+    response = client.parse_authn_request_response(fields["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
+    assert response.name_id.text == user.user_principal_name
+    assert response.in_response_to == request_id
+
+
+def test_the_tile_signs_in_idp_initiated(wired, live_server):
+    application, _ = wired
+    user = person_of(application)
+    browser = signed_in_browser(live_server, user)
+
+    portal_page = browser.get(f"{live_server.url}/apps/{application.pk}/launch/", timeout=TIMEOUT)
+    assert_signed_in(post_on(browser, portal_page), user)
+
+
+def test_an_unassigned_person_gets_aadsts50105_and_the_sp_gets_nothing(wired, live_server):
+    application, sample = wired
+    stranger = person_of(application, assigned=False)
+    browser = signed_in_browser(live_server, stranger)
+
+    portal_page = browser.get(f"{sample.base_url}/login/", timeout=TIMEOUT)
+    assert portal_page.status_code == 403
+    assert "AADSTS50105" in portal_page.text
+    assert 'name="SAMLResponse"' not in portal_page.text
+    assert SignInEvent.objects.get(protocol="saml20").error_code == 50105
