@@ -5,11 +5,13 @@ give the same bytes so seeding twice changes nothing.
 """
 
 import io
-import re
+import threading
+import uuid
+from collections import OrderedDict
 
 from PIL import Image, ImageDraw, ImageFont
 
-from directory.models import colour_validator
+from directory.models import Application, colour_validator
 
 LOGO_SIZE = 96
 _FONT_SIZE = {1: 52, 2: 42}
@@ -17,8 +19,7 @@ _FONT_SIZE = {1: 52, 2: 42}
 
 def initials(name: str) -> str:
     """Up to two letters: the first letter of the first two words ("Contoso Expenses" → "CE")."""
-    words = re.findall(r"[^\W_]+", name)
-    return "".join(word[0] for word in words[:2]).upper() or "?"
+    return Application(display_name=name).initials
 
 
 def app_logo_png(*, name: str, colour: str) -> bytes:
@@ -33,3 +34,27 @@ def app_logo_png(*, name: str, colour: str) -> bytes:
     # No optimisation pass and no metadata: the bytes depend on the pixels only.
     image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
+
+
+# Logos read once per process, by (app, version): a version is the content's hash, so an entry never goes stale.
+_LOGO_CACHE_BYTES = 8 * 1024 * 1024
+_logos: OrderedDict[tuple[uuid.UUID, str], bytes] = OrderedDict()
+_logos_lock = threading.Lock()
+
+
+def logo_png(*, app_id: uuid.UUID, version: str) -> bytes | None:
+    """The logo whose content hash is `version`, None when the app has no such logo."""
+    key = (app_id, version)
+    with _logos_lock:
+        if key in _logos:
+            _logos.move_to_end(key)
+            return _logos[key]
+    logo = Application.objects.filter(pk=app_id, logo_hash=version).values_list("logo", flat=True).first()
+    if not logo:
+        return None
+    png = bytes(logo)
+    with _logos_lock:
+        _logos[key] = png
+        while sum(map(len, _logos.values())) > _LOGO_CACHE_BYTES and len(_logos) > 1:
+            _logos.popitem(last=False)
+    return png

@@ -5,6 +5,8 @@ trainee recognises them. Invariants that can live in the database do: unique
 constraints, check constraints, and an append-only trigger on the audit log.
 """
 
+import hashlib
+import re
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -497,6 +499,14 @@ class GroupMember(models.Model):
         return f"{self.user.display_name} in {self.group.display_name}"
 
 
+INITIALS_COLOURS = 8
+
+
+def logo_version(logo: bytes) -> str:
+    """The first 16 hex digits of the logo's SHA-256 ("" without a logo)."""
+    return hashlib.sha256(logo).hexdigest()[:16] if logo else ""
+
+
 class Application(models.Model):
     """An enterprise application (Graph `servicePrincipal`)."""
 
@@ -510,6 +520,9 @@ class Application(models.Model):
     app_role_assignment_required = models.BooleanField("Assignment required?", default=True)
     visible_to_users = models.BooleanField("Visible to users?", default=True)
     logo = models.BinaryField("Logo", blank=True, default=b"", editable=True)
+    # The logo's content hash, the version in its URL: a new logo is a new URL, so a browser can keep
+    # each one forever and My Apps never reads the bytes.
+    logo_hash = models.CharField(max_length=16, blank=True, editable=False)
     notes = models.TextField(blank=True, max_length=MAX_NOTES_LENGTH)
     single_sign_on_mode = models.CharField(
         "Single sign-on mode",
@@ -572,6 +585,25 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if "logo" not in self.get_deferred_fields():
+            self.logo_hash = logo_version(bytes(self.logo))
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "logo" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "logo_hash"}
+        super().save(*args, **kwargs)
+
+    @property
+    def initials(self) -> str:
+        """What the tile shows when the app has no logo."""
+        words = re.findall(r"[^\W_]+", self.display_name)
+        return "".join(word[0] for word in words[:2]).upper() or "?"
+
+    @property
+    def initials_colour(self) -> int:
+        """One of INITIALS_COLOURS, the same for the app every time (its object ID picks it)."""
+        return self.pk.int % INITIALS_COLOURS if self.pk else 0
 
     @property
     def launch_url(self) -> str:

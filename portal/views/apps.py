@@ -4,12 +4,13 @@ from collections.abc import Callable
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from accessportal.links import local_next
+from directory.logos import logo_png
 from directory.models import Application, DirectoryUser, GroupOwner, SingleSignOnMode
 from directory.selectors import apps_for_user
 from portal.access_requests import may_launch
@@ -88,14 +89,26 @@ def direct_link(request: HttpRequest, application: Application) -> str:
     )
 
 
-def url_for_each(name: str, *, absolute_to: HttpRequest | None = None) -> Callable[[uuid.UUID], str]:
-    """The URL named `name` for any object ID, reversed once: a page of tiles then formats strings."""
-    placeholder = str(uuid.UUID(int=0))
-    url = reverse(name, args=[placeholder])
+OBJECT_ID_PLACEHOLDER = str(uuid.UUID(int=0))
+VERSION_PLACEHOLDER = "0" * 16
+
+
+def url_for_each(
+    name: str, *, placeholders: tuple[str, ...] = (OBJECT_ID_PLACEHOLDER,), absolute_to: HttpRequest | None = None
+) -> Callable[..., str]:
+    """The URL named `name` for any arguments, reversed once: a page of tiles then joins strings."""
+    url = reverse(name, args=placeholders)
     if absolute_to is not None:
         url = absolute_to.build_absolute_uri(url)
-    prefix, _, suffix = url.partition(placeholder)
-    return lambda pk: f"{prefix}{pk}{suffix}"
+    parts = []
+    for placeholder in placeholders:
+        before, _, url = url.partition(placeholder)
+        parts.append(before)
+
+    def build(*values: object) -> str:
+        return "".join(f"{part}{value}" for part, value in zip(parts, values, strict=True)) + url
+
+    return build
 
 
 def _my_apps(user: DirectoryUser):
@@ -120,12 +133,12 @@ def my_apps(request: HttpRequest) -> HttpResponse:
     launch_url = url_for_each("portal:launch")
     absolute_launch_url = url_for_each("portal:launch", absolute_to=request)
     details_url = url_for_each("portal:app-details")
-    logo_url = url_for_each("portal:app-logo")
+    logo_url = url_for_each("portal:app-logo", placeholders=(OBJECT_ID_PLACEHOLDER, VERSION_PLACEHOLDER))
     manage_url = url_for_each("portal:manage-app")
     for app in apps:
         app.tile_url = launch_url(app.pk)
         app.details_url = details_url(app.pk)
-        app.logo_url = logo_url(app.pk)
+        app.logo_url = logo_url(app.pk, app.logo_hash) if app.logo_hash else ""
         app.direct_link = f"{absolute_launch_url(app.pk)}?tenantid={app.tenant_id}"
         app.manage_url = manage_url(app.pk) if app.is_owner else ""
     has_any_app = bool(apps) or (bool(query) and _my_apps(user).exists())
@@ -194,11 +207,20 @@ def app_details(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
     return render(request, "portal/app_details.html", context)
 
 
-@directory_user_required
-def app_logo(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
-    application = get_object_or_404(Application, pk=app_id, tenant_id=request.directory_user.tenant_id)
-    if not application.logo:
-        return HttpResponseRedirect(static("img/app-placeholder.svg"))
-    response = HttpResponse(bytes(application.logo), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
+@require_GET
+def app_logo(request: HttpRequest, app_id: uuid.UUID, version: str) -> HttpResponse:
+    """An app's logo at its content-hashed URL, public and cached forever like a static file.
+
+    No sign-in, as Azure serves logos from a public CDN: the URL holds the app's random object ID
+    and the logo's hash, and a logo is no secret. Read once per process (directory.logos.logo_png).
+    """
+    etag = f'"{version}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified()
+    png = logo_png(app_id=app_id, version=version)
+    if png is None:
+        raise Http404("This app has no such logo.")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["ETag"] = etag
     return response

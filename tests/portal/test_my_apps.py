@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.urls import URLResolver, reverse
 
+from directory.logos import app_logo_png
 from directory.models import AppRoleAssignment
 from directory.selectors import apps_for_user
 from tests.explain import plan
@@ -16,6 +17,7 @@ from tests.factories import (
 )
 
 MY_APPS_QUERIES = 8
+LOGO = app_logo_png(name="Contoso Expenses", colour="#107c10")
 
 
 def assign(application, user):
@@ -37,7 +39,7 @@ def tile_names(html: str) -> list[str]:
 
 
 def test_my_apps_shows_apps_assigned_directly_and_through_a_group(signed_in, member, tenant):
-    direct = ApplicationFactory(tenant=tenant, display_name="Contoso Expenses")
+    direct = ApplicationFactory(tenant=tenant, display_name="Contoso Expenses", logo=LOGO)
     via_group = ApplicationFactory(tenant=tenant, display_name="Salesforce")
     assign(direct, member)
     assign_group(via_group, GroupFactory(tenant=tenant, members=[member]))
@@ -48,7 +50,7 @@ def test_my_apps_shows_apps_assigned_directly_and_through_a_group(signed_in, mem
     assert response.status_code == 200
     assert tile_names(response.text) == ["Contoso Expenses", "Salesforce"]
     assert f'href="{reverse("portal:launch", args=[direct.pk])}"' in response.text
-    assert f'src="{reverse("portal:app-logo", args=[direct.pk])}"' in response.text
+    assert f'src="{reverse("portal:app-logo", args=[direct.pk, direct.logo_hash])}"' in response.text
 
 
 def test_my_apps_leaves_out_hidden_and_disabled_apps(signed_in, member, tenant):
@@ -262,11 +264,12 @@ def test_my_apps_builds_tile_urls_once_per_page_not_per_tile(signed_in, member, 
 
 
 def test_tile_urls_are_the_ones_reverse_gives(signed_in, member, tenant):
-    app = ApplicationFactory(tenant=tenant)
+    app = ApplicationFactory(tenant=tenant, logo=LOGO)
     assign(app, member)
     html = signed_in.get(reverse("portal:my-apps")).text
-    for name in ("portal:launch", "portal:app-details", "portal:app-logo"):
+    for name in ("portal:launch", "portal:app-details"):
         assert f'"{reverse(name, args=[app.pk])}"' in html
+    assert f'"{reverse("portal:app-logo", args=[app.pk, app.logo_hash])}"' in html
     assert f'data-copy-link="http://testserver{reverse("portal:launch", args=[app.pk])}?tenantid={tenant.pk}"' in html
 
 
