@@ -30,7 +30,8 @@ RUNS = 30
 
 
 def build_world() -> tuple[Client, list[tuple[str, str]]]:
-    from directory.models import AppRole, AppRoleAssignment, DirectoryUser, GroupMember, GroupOwner
+    from directory.models import AppRole, AppRoleAssignment, DirectoryUser, GroupMember, GroupOwner, UserSearchTerm
+    from directory.search import term_rows
     from directory.services import update_application
     from tests.factories import ApplicationFactory, DirectoryUserFactory, GroupFactory, TenantFactory
 
@@ -45,6 +46,8 @@ def build_world() -> tuple[Client, list[tuple[str, str]]]:
         )
         for n in range(5_000)
     )
+    # bulk_create sends no post_save, so the people's search keys are written here.
+    UserSearchTerm.objects.bulk_create(term_rows(people))
     apps = [ApplicationFactory(tenant=tenant, display_name=f"App {n:04}") for n in range(950)]
     roles = {role.application_id: role for role in AppRole.objects.filter(application__in=apps)}
     AppRoleAssignment.objects.bulk_create(
