@@ -107,6 +107,7 @@ class AppRegistrationAdmin(ServiceModelAdmin):
     """App registrations: Overview (client id, endpoints), Authentication (redirect URIs), Certificates & secrets."""
 
     form = AppRegistrationForm
+    new_label = "New registration"
     list_display = ("display_name", "client_id", "application", "tenant", "admin_consent_status", "created_date_time")
     list_filter = ("tenant",)
     list_select_related = ("tenant", "application")

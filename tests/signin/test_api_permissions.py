@@ -93,6 +93,7 @@ def test_the_list_shows_consent_status_in_constant_queries(staff_client, tenant)
     with CaptureQueriesContext(connection) as few:
         page = staff_client.get(url).content.decode()
     assert f"Granted for {tenant}" in page and f"Not granted for {tenant}" in page
+    assert "New registration" in page
     for _ in range(5):
         ClientSecretFactory(registration=AppRegistrationFactory(tenant=tenant))
     with CaptureQueriesContext(connection) as many:
