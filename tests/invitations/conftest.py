@@ -13,8 +13,18 @@ class CollectingHandler:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.connections = 0
+        # Recipients the server refuses with a temporary failure (451), as a busy server does.
+        self.refuse: set[str] = set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:  # noqa: N802
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        if set(envelope.rcpt_tos) & self.refuse:
+            return "451 Requested action aborted: try again later"
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)

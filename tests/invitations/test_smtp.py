@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 
 from invitations.models import OutboundEmail
 from invitations.services import invite_guest
-from invitations.tasks import deliver_due_emails
-from tests.factories import DirectoryUserFactory, TenantFactory
+from invitations.tasks import BATCH_SIZE, deliver_due_emails, deliver_email
+from tests.factories import DirectoryUserFactory, OutboundEmailFactory, TenantFactory
 
 
 @pytest.fixture
@@ -103,3 +103,57 @@ def test_the_database_worker_retries_after_an_outage_and_delivers_once(smtp_serv
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
     assert email.attempts == 2
+
+
+def queued(count: int, **kwargs) -> list[OutboundEmail]:
+    return [OutboundEmailFactory(to=f"guest{n}@fabrikam.com", **kwargs) for n in range(count)]
+
+
+def test_due_emails_go_out_over_one_connection_per_batch(smtp_server, db):
+    emails = queued(BATCH_SIZE + 5)
+
+    assert deliver_due_emails() == len(emails)
+
+    assert len(smtp_server.messages) == len(emails)
+    assert smtp_server.handler.connections == 2
+    assert not OutboundEmail.objects.exclude(status=OutboundEmail.Status.SENT).exists()
+
+
+def test_a_refused_message_keeps_its_backoff_and_the_batch_goes_on_over_a_new_connection(smtp_server, db):
+    emails = queued(5)
+    smtp_server.handler.refuse = {emails[1].to}
+
+    assert deliver_due_emails() == 4
+
+    refused = OutboundEmail.objects.get(pk=emails[1].pk)
+    assert refused.status == OutboundEmail.Status.QUEUED
+    assert refused.attempts == 1
+    assert "451" in refused.last_error
+    assert refused.next_attempt_date_time > timezone.now()
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in emails if e != emails[1])
+    assert smtp_server.handler.connections == 2  # the first, and a fresh one after the refusal
+
+
+def test_a_delivery_task_takes_the_other_due_emails_along_and_their_tasks_send_nothing_again(smtp_server, db):
+    first, *others = queued(4)
+    later = OutboundEmailFactory(to="later@fabrikam.com", next_attempt_date_time=timezone.now() + timedelta(hours=1))
+
+    assert deliver_email.call(str(first.pk)) == OutboundEmail.Status.SENT
+    assert [deliver_email.call(str(email.pk)) for email in others] == ["skipped"] * 3
+
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in [first, *others])
+    assert smtp_server.handler.connections == 1
+    assert OutboundEmail.objects.get(pk=later.pk).status == OutboundEmail.Status.QUEUED
+
+
+def test_a_mail_server_that_goes_away_mid_batch_loses_nothing_and_sends_nothing_twice(smtp_server, db):
+    emails = queued(3)
+    assert deliver_due_emails() == 3
+    smtp_server.stop()
+    more = queued(2)
+    assert deliver_due_emails() == 0
+    smtp_server.start()
+
+    assert deliver_due_emails(now=timezone.now() + timedelta(hours=1)) == 2
+
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in [*emails, *more])
