@@ -295,3 +295,13 @@ def test_my_apps_is_sent_plain_to_a_client_that_does_not_accept_gzip(signed_in, 
     assign(ApplicationFactory(tenant=tenant), member)
     response = signed_in.get(reverse("portal:my-apps"))
     assert not response.has_header("Content-Encoding")
+
+
+def test_a_tile_escapes_the_app_name_everywhere_it_appears(signed_in, member, tenant):
+    assign(ApplicationFactory(tenant=tenant, display_name='<b>"Tom" & Jerry\'s</b>'), member)
+    html = signed_in.get(reverse("portal:my-apps")).text
+    escaped = "&lt;b&gt;&quot;Tom&quot; &amp; Jerry&#x27;s&lt;/b&gt;"
+    assert f'<span class="tile__name">{escaped}</span>' in html
+    assert f"More options for {escaped}</span>" in html
+    assert 'data-app-name="&lt;b&gt;&quot;tom&quot; &amp; jerry&#x27;s&lt;/b&gt;"' in html
+    assert "<b>" not in html
