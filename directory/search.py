@@ -3,8 +3,8 @@
 The Add members box matches a user whose name, a word of the name, mail or user principal name
 starts with what was typed. `LIKE '%…%'` over the users table can't use an index, so each user
 keeps its lower-cased keys in `UserSearchTerm` (the name, the name from each word on, the mail,
-the UPN) and a search is one prefix range over the `(tenant, term)` index: the same matches at
-100,000 users as at 50, read in a few index pages.
+the UPN, and the user's name to sort by) and a search is one prefix range over the covering
+`(tenant, term, display_name, user)` index, sorted without reading a single user row.
 """
 
 from collections.abc import Iterable
@@ -37,7 +37,7 @@ def search_terms(*, display_name: str, mail: str, user_principal_name: str) -> s
 def term_rows(users: Iterable[DirectoryUser]) -> list[UserSearchTerm]:
     """Unsaved rows for these users' keys (for bulk_create)."""
     return [
-        UserSearchTerm(tenant_id=user.tenant_id, user_id=user.pk, term=term)
+        UserSearchTerm(tenant_id=user.tenant_id, user_id=user.pk, term=term, display_name=user.display_name)
         for user in users
         for term in search_terms(
             display_name=user.display_name, mail=user.mail, user_principal_name=user.user_principal_name
@@ -49,9 +49,11 @@ def sync_search_terms(*, user: DirectoryUser, created: bool) -> None:
     """Bring the user's keys up to date: one insert for a new user, a read (and the changes) otherwise."""
     wanted = {row.term: row for row in term_rows([user])}
     if not created:
-        stored = set(UserSearchTerm.objects.filter(user=user).values_list("term", flat=True))
-        if stored - wanted.keys():
-            UserSearchTerm.objects.filter(user=user, term__in=stored - wanted.keys()).delete()
+        stored = dict(UserSearchTerm.objects.filter(user=user).values_list("term", "display_name"))
+        if stored.keys() - wanted.keys():
+            UserSearchTerm.objects.filter(user=user, term__in=stored.keys() - wanted.keys()).delete()
+        if any(name != user.display_name for term, name in stored.items() if term in wanted):
+            UserSearchTerm.objects.filter(user=user).update(display_name=user.display_name)
         wanted = {term: row for term, row in wanted.items() if term not in stored}
     if wanted:
         UserSearchTerm.objects.bulk_create(wanted.values())
@@ -68,12 +70,12 @@ def prefix_filter(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _AFTER_EVERY_SUFFIX})
 
 
-def users_matching_prefix(*, tenant_id: object, q: str) -> QuerySet[UserSearchTerm]:
-    """The ids of the tenant's users with a key starting with q (lower-cased), as a subquery."""
+def keys_with_prefix(*, tenant_id: object, q: str) -> QuerySet[UserSearchTerm]:
+    """The tenant's keys starting with q (lower-cased) in suggestion order, read from the covering index."""
     return (
         UserSearchTerm.objects.filter(prefix_filter("term", q.lower()), tenant_id=tenant_id)
-        .values("user_id")
-        .distinct()
+        .order_by("display_name", "user_id")
+        .values_list("display_name", "user_id")
     )
 
 

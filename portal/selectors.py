@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from directory.emails import canonical_email
 from directory.models import Application, DirectoryUser, Group, GroupMember, GroupOwner
-from directory.search import users_matching_prefix, users_with_term
+from directory.search import keys_with_prefix, users_with_term
 from directory.services import is_directory_admin
 from portal.models import GroupJoinRequest
 
@@ -114,23 +114,32 @@ def group_owners(*, group: Group) -> QuerySet[DirectoryUser]:
     return DirectoryUser.objects.filter(owned_group_links__group=group).order_by("display_name", "pk")
 
 
+SEARCH_PAGE = 50
+
+
 def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
     """Up to ten of the group's tenant's users whose name, a word of it, mail or UPN starts with q; not members.
 
-    Matched through the users' search keys (directory/search.py), so the index answers it.
+    The matching search keys come sorted by name from their covering index (directory/search.py), a
+    page at a time; only the users of a page are read, to leave out members and disabled users.
     """
     q = q.strip()
     if not q:
         return []
-    return list(
-        DirectoryUser.objects.filter(
-            pk__in=users_matching_prefix(tenant_id=group.tenant_id, q=q),
-            tenant_id=group.tenant_id,
-            account_enabled=True,
-        )
-        .exclude(member_links__group=group)
-        .order_by("display_name", "pk")[:MAX_SUGGESTIONS]
-    )
+    keys = keys_with_prefix(tenant_id=group.tenant_id, q=q)
+    found: list[DirectoryUser] = []
+    seen: set = set()
+    while len(found) < MAX_SUGGESTIONS:
+        page = list(keys[:SEARCH_PAGE])
+        ids = [user_id for _, user_id in page if not (user_id in seen or seen.add(user_id))]
+        users = DirectoryUser.objects.filter(pk__in=ids, account_enabled=True).exclude(member_links__group=group)
+        by_id = {user.pk: user for user in users} if ids else {}
+        found += [by_id[user_id] for user_id in ids if user_id in by_id]
+        if len(page) < SEARCH_PAGE:
+            break
+        name, user_id = page[-1]
+        keys = keys.filter(Q(display_name__gt=name) | Q(display_name=name, user_id__gt=user_id))
+    return found[:MAX_SUGGESTIONS]
 
 
 def exact_person(*, group: Group, q: str) -> DirectoryUser | None:
