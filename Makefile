@@ -1,5 +1,5 @@
 # The two commands of README.md: `make demo` and `make test`.
-.PHONY: demo demo-setup test lint format migrations-check deploy-check chromium xmlsec1 screenshots bench
+.PHONY: demo demo-setup test lint format migrations-check deploy-check chromium xmlsec1 screenshots bench bench-scale
 
 VENV := .venv/bin
 # Demo mode runs with debug off (the product's own error pages) on a key kept in .demo-secret-key.
@@ -49,6 +49,12 @@ deploy-check:
 bench:
 	scripts/bootstrap dev
 	$(VENV)/python bench/portal_pages.py
+
+# Issue 13's figures at 100,000 users on SQLite and on PostgreSQL (BENCH_DATABASE_URL, a database it may drop);
+# prints a table and writes bench/scale-results.json. See README, Performance.
+bench-scale:
+	scripts/bootstrap dev
+	$(VENV)/python bench/scale.py
 
 # Regenerates docs/screenshots/*.png from a fresh demo on a throw-away database (see scripts/screenshots.py).
 screenshots: chromium
