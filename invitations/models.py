@@ -172,3 +172,13 @@ class BlockedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+def validate_fields(instance: models.Model) -> None:
+    """full_clean() less what the database checks in the same transaction anyway.
+
+    Foreign keys, unique and check constraints each cost a query (and a savepoint) in full_clean;
+    the database enforces all of them on insert. The field rules (lengths, choices, formats) remain.
+    """
+    relations = [field.name for field in instance._meta.concrete_fields if field.is_relation]
+    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)

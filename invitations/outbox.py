@@ -15,7 +15,7 @@ from django.template.loader import get_template
 
 from directory.models import Tenant
 from directory.services import PolicyError
-from invitations.models import Invitation, OutboundEmail
+from invitations.models import Invitation, OutboundEmail, validate_fields
 from invitations.tasks import deliver_email
 
 HEADER_INJECTION = "Email subjects, names and addresses can't contain line breaks."
@@ -98,7 +98,7 @@ def queue_email(
         body_text=body_text,
         body_html=body_html,
     )
-    email.full_clean()
+    validate_fields(email)
     email.save()
     transaction.on_commit(lambda: deliver_email.enqueue(str(email.pk)))
     return email

@@ -35,7 +35,7 @@ from directory.services import (
     add_group_member,
     guest_user_principal_name,
 )
-from invitations.models import MAX_MESSAGE_LENGTH, BlockedAddress, Invitation, OutboundEmail
+from invitations.models import MAX_MESSAGE_LENGTH, BlockedAddress, Invitation, OutboundEmail, validate_fields
 from invitations.outbox import queue_email
 from invitations.tickets import block_link_token, new_ticket
 
@@ -345,7 +345,7 @@ def _issue_invitation(
         send_count=send_count,
     )
     url = _new_link(invitation, now=now)
-    invitation.full_clean()
+    validate_fields(invitation)
     invitation.save()
     email_sent = send_invitation_message and _email_invitation(
         invitation=invitation, accept_url=url, actor=inviter.actor
@@ -468,47 +468,72 @@ def invite_guest(
         if group is not None:
             group = Group.objects.get(pk=group.pk)
         user = DirectoryUser.objects.filter(tenant=tenant, mail__lower=email.lower()).first()
-
-        if user is not None and not user.is_pending:
-            # A member or an accepted guest: membership only, no invitation.
-            _add_to_group(group=group, user=user, actor=resolved.actor)
-            return InviteResult(
-                user=user, invitation=None, created=False, email_sent=False, already_accepted=user.is_guest
-            )
-
-        check_can_invite(tenant=tenant, inviter=resolved)
-        check_domain_allowed(tenant=tenant, email=email)
-        created = user is None
-        if created:
-            _check_not_own_domain(tenant=tenant, email=email)
-            check_group_takes_guests(tenant=tenant, group=group)
-            user = _create_guest(tenant=tenant, email=email, display_name=display_name, inviter=resolved)
-        _add_to_group(group=group, user=user, actor=resolved.actor)
-        previous = _pending_invitation(user)
-        invitation, email_sent, url = _issue_invitation(
+        return _invite_locked(
             tenant=tenant,
-            user=user,
             inviter=resolved,
-            redirect_url=redirect_url or (previous.invite_redirect_url if previous else ""),
+            user=user,
+            email=email,
+            group=group,
+            display_name=display_name,
             message=message,
+            redirect_url=redirect_url,
             message_language=message_language,
             send_invitation_message=send_invitation_message,
-            previous=previous,
         )
-        record_event(
-            tenant=tenant,
-            activity=Activity.INVITE_EXTERNAL_USER,
-            actor=resolved.actor,
-            target=user,
-            details={
-                "invitedUserEmailAddress": email,
-                "invitationId": str(invitation.pk),
-                "inviteRedirectUrl": invitation.invite_redirect_url,
-                "sendInvitationMessage": send_invitation_message,
-                "resend": previous is not None,
-                "group": group.display_name if group else "",
-            },
-        )
+
+
+def _invite_locked(
+    *,
+    tenant: Tenant,
+    inviter: _Inviter,
+    user: DirectoryUser | None,
+    email: str,
+    group: Group | None,
+    display_name: str,
+    message: str,
+    redirect_url: str,
+    message_language: str,
+    send_invitation_message: bool,
+) -> InviteResult:
+    """invite_guest's rules for one address, under the caller's tenant lock, with its user looked up."""
+    if user is not None and not user.is_pending:
+        # A member or an accepted guest: membership only, no invitation.
+        _add_to_group(group=group, user=user, actor=inviter.actor)
+        return InviteResult(user=user, invitation=None, created=False, email_sent=False, already_accepted=user.is_guest)
+
+    check_can_invite(tenant=tenant, inviter=inviter)
+    check_domain_allowed(tenant=tenant, email=email)
+    created = user is None
+    if created:
+        _check_not_own_domain(tenant=tenant, email=email)
+        check_group_takes_guests(tenant=tenant, group=group)
+        user = _create_guest(tenant=tenant, email=email, display_name=display_name, inviter=inviter)
+    _add_to_group(group=group, user=user, actor=inviter.actor)
+    previous = None if created else _pending_invitation(user)
+    invitation, email_sent, url = _issue_invitation(
+        tenant=tenant,
+        user=user,
+        inviter=inviter,
+        redirect_url=redirect_url or (previous.invite_redirect_url if previous else ""),
+        message=message,
+        message_language=message_language,
+        send_invitation_message=send_invitation_message,
+        previous=previous,
+    )
+    record_event(
+        tenant=tenant,
+        activity=Activity.INVITE_EXTERNAL_USER,
+        actor=inviter.actor,
+        target=user,
+        details={
+            "invitedUserEmailAddress": email,
+            "invitationId": str(invitation.pk),
+            "inviteRedirectUrl": invitation.invite_redirect_url,
+            "sendInvitationMessage": send_invitation_message,
+            "resend": previous is not None,
+            "group": group.display_name if group else "",
+        },
+    )
     return InviteResult(
         user=user,
         invitation=invitation,
@@ -517,6 +542,81 @@ def invite_guest(
         already_accepted=False,
         invite_redeem_url=url,
     )
+
+
+@dataclass(frozen=True)
+class GuestInvite:
+    """One address of a batch for invite_guests, with invite_guest's optional inputs."""
+
+    email: str
+    display_name: str = ""
+    message: str = ""
+    redirect_url: str = ""
+    send_invitation_message: bool = True
+
+
+def invite_guests(
+    *, tenant: Tenant, inviter: Inviter, invites: list[GuestInvite], group: Group | None = None
+) -> list[InviteResult | PolicyError]:
+    """invite_guest for a batch: each address by the same rules, the shared work done once.
+
+    One transaction, one tenant lock, the inviter and group resolved once and every address's user
+    looked up in one query; each address in a savepoint of its own, so a refused one (its error in
+    the list, in order) undoes nothing else. Emails are queued in the transaction, sent after commit.
+    """
+    resolved = _resolve_inviter(tenant=tenant, inviter=inviter)
+    cleaned = []
+    for invite in invites:
+        try:
+            cleaned.append(
+                replace(
+                    invite,
+                    email=normalize_email(invite.email),
+                    display_name=_clean_text(
+                        invite.display_name,
+                        max_length=MAX_DISPLAY_NAME_LENGTH,
+                        too_long=DISPLAY_NAME_TOO_LONG,
+                        line_break=DISPLAY_NAME_LINE_BREAK,
+                    ),
+                    message=_clean_message(invite.message),
+                    redirect_url=clean_redirect_url(invite.redirect_url),
+                )
+            )
+        except PolicyError as error:
+            cleaned.append(error)
+    results: list[InviteResult | PolicyError] = []
+    with transaction.atomic():
+        tenant = _lock_tenant(tenant)
+        if group is not None:
+            group = Group.objects.get(pk=group.pk)
+        emails = [invite.email.lower() for invite in cleaned if isinstance(invite, GuestInvite)]
+        users = {
+            user.mail.lower(): user for user in DirectoryUser.objects.filter(tenant=tenant, mail__lower__in=emails)
+        }
+        for invite in cleaned:
+            if isinstance(invite, PolicyError):
+                results.append(invite)
+                continue
+            try:
+                with transaction.atomic():
+                    result = _invite_locked(
+                        tenant=tenant,
+                        inviter=resolved,
+                        user=users.get(invite.email.lower()),
+                        email=invite.email,
+                        group=group,
+                        display_name=invite.display_name,
+                        message=invite.message,
+                        redirect_url=invite.redirect_url,
+                        message_language="en-US",
+                        send_invitation_message=invite.send_invitation_message,
+                    )
+            except PolicyError as error:
+                results.append(error)
+            else:
+                users[invite.email.lower()] = result.user
+                results.append(result)
+    return results
 
 
 def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _Inviter) -> DirectoryUser:
@@ -532,7 +632,7 @@ def _create_guest(*, tenant: Tenant, email: str, display_name: str, inviter: _In
         external_user_state_change_date_time=now,
         invited_by=inviter.directory_user,
     )
-    user.full_clean()
+    validate_fields(user)
     user.save()
     return user
 

@@ -5,9 +5,11 @@ import pytest
 
 from directory.audit import Activity
 from directory.models import AuditEvent, DirectoryUser, GroupMember, Tenant
+from directory.services import PolicyError
 from invitations import bulk
 from invitations.bulk import BulkFileError, decode_upload, parse_bulk_csv, run_bulk_invite, template_csv
 from invitations.models import Invitation, OutboundEmail
+from invitations.services import GuestInvite, invite_guest, invite_guests
 from tests.factories import AccountFactory, BlockedAddressFactory, DirectoryUserFactory, GroupFactory
 
 HEADER = bulk.TEMPLATE_HEADER
@@ -193,3 +195,34 @@ def test_a_row_refused_at_run_time_does_not_undo_the_others(tenant, superuser):
     assert "dynamic group" in result.outcomes[1].detail
     assert result.failed == 2
     assert AuditEvent.objects.filter(activity=Activity.BULK_INVITE_FINISHED).count() == 1
+
+
+def test_invite_guests_invites_a_batch_under_one_lock_and_one_lookup(tenant, superuser, django_assert_max_num_queries):
+    member = DirectoryUserFactory(tenant=tenant, mail="alex@fabrikam.example")
+    invites = [GuestInvite(email=f"guest{n}@fabrikam.example", display_name=f"Guest {n}") for n in range(20)]
+    invites += [GuestInvite(email="ALEX@fabrikam.example"), GuestInvite(email="not an address")]
+
+    with django_assert_max_num_queries(20 * 10):
+        results = invite_guests(tenant=tenant, inviter=superuser, invites=invites)
+
+    assert [r.created for r in results[:20]] == [True] * 20
+    assert results[20].user == member and results[20].invitation is None
+    assert isinstance(results[21], PolicyError)
+    assert Invitation.objects.filter(tenant=tenant).count() == 20
+
+
+def test_invite_guests_answers_each_address_as_invite_guest_does(tenant, superuser):
+    tenant.collaboration_restriction = Tenant.CollaborationRestriction.DENY_LISTED
+    tenant.collaboration_domains = "blocked.example"
+    tenant.save()
+    emails = ["ok@fabrikam.example", "no@blocked.example", f"me@{tenant.initial_domain}"]
+
+    batch = invite_guests(tenant=tenant, inviter=superuser, invites=[GuestInvite(email=e) for e in emails])
+
+    for email, result in zip(emails, batch, strict=True):
+        if isinstance(result, PolicyError):
+            with pytest.raises(PolicyError) as single:
+                invite_guest(tenant=tenant, inviter=superuser, email=email)
+            assert single.value.messages == result.messages
+    assert not isinstance(batch[0], PolicyError)
+    assert isinstance(batch[1], PolicyError) and isinstance(batch[2], PolicyError)
