@@ -6,8 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from django.conf import settings
-
+from accessportal.links import site_url
 from directory.models import DirectoryUser, Tenant
 from signin.keys import InvalidToken, sign_jwt, verify_jwt
 from signin.models import AppRegistration
@@ -21,12 +20,12 @@ GRAPH_AUDIENCE = GRAPH_RESOURCE
 
 def issuer_for(tenant: Tenant | uuid.UUID | str) -> str:
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    return f"{settings.SITE_URL}/{tenant_id}/v2.0"
+    return f"{site_url()}/{tenant_id}/v2.0"
 
 
 def default_scopes() -> set[str]:
     """The scopes that name Graph as a whole (client credentials): Graph's own and this site's."""
-    return {f"{GRAPH_RESOURCE}/.default", f"{GRAPH_APP_ID}/.default", f"{settings.SITE_URL}/.default"}
+    return {f"{GRAPH_RESOURCE}/.default", f"{GRAPH_APP_ID}/.default", f"{site_url()}/.default"}
 
 
 def pairwise_subject(user: DirectoryUser, registration: AppRegistration) -> str:

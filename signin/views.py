@@ -10,7 +10,6 @@ import uuid
 from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError, OAuth2Error
-from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
@@ -19,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accessportal.links import site_url
 from accessportal.middleware import protocol_endpoint
 from directory.models import Account, DirectoryUser, Tenant
 from signin import codes, keys, tokens
@@ -53,13 +53,13 @@ def _oversized(params: QueryDict) -> str:
 
 
 def _endpoints(tenant: Tenant) -> dict[str, str]:
-    base = f"{settings.SITE_URL}/{tenant.pk}"
+    base = f"{site_url()}/{tenant.pk}"
     return {
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "jwks_uri": f"{base}/discovery/v2.0/keys",
         "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
-        "userinfo_endpoint": f"{settings.SITE_URL}/oidc/userinfo",
+        "userinfo_endpoint": f"{site_url()}/oidc/userinfo",
     }
 
 

@@ -6,6 +6,7 @@ IdP-initiated responses from the My Apps tile, and shows who signed in and every
 of the signed assertion it validated. A plain WSGI app: no Django, no shared code with the portal.
 """
 
+import datetime as dt
 import html
 import os
 import secrets
@@ -176,7 +177,7 @@ class SampleServiceProvider:
             name_id_format=name_id.format or "",
             issuer=response.issuer(),
             attributes={name: [str(v) for v in values] for name, values in response.get_identity().items()},
-            session_not_on_or_after=str(response.session_info().get("not_on_or_after", "")),
+            session_not_on_or_after=_instant(response.session_info().get("not_on_or_after")),
         )
         key = secrets.token_urlsafe(24)
         with self.lock:
@@ -189,6 +190,10 @@ class SampleServiceProvider:
         with self.lock:
             self.sessions.pop(cookie_value(environ, COOKIE), None)
         return redirect(start_response, "/", headers=[("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")])
+
+
+def _instant(timestamp: int | None) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if timestamp else ""
 
 
 def _form(environ) -> dict[str, str]:

@@ -330,3 +330,15 @@ def test_tile_of_an_app_that_cannot_sign_is_refused_without_a_success_in_the_log
     assert response.status_code == 400
     assert "AADSTS50000" in response.content.decode()
     assert list(SignInEvent.objects.values_list("status", "error_code")) == [("failure", 50000)]
+
+
+def test_in_demo_mode_without_a_site_url_the_endpoints_are_absolute_at_the_address_served(
+    client, settings, configuration
+):
+    # `make demo` sets no ACCESSPORTAL_SITE_URL: the sample apps would otherwise get relative endpoints.
+    settings.DEMO_MODE, settings.SITE_URL = True, ""
+    metadata = client.get(metadata_path(configuration)).content.decode()
+    assert f'Location="http://testserver/{configuration.tenant_id}/saml2"' in metadata
+    discovery = client.get(f"/{configuration.tenant_id}/v2.0/.well-known/openid-configuration").json()
+    assert discovery["issuer"] == f"http://testserver/{configuration.tenant_id}/v2.0"
+    assert discovery["authorization_endpoint"] == f"http://testserver/{configuration.tenant_id}/oauth2/v2.0/authorize"
