@@ -562,19 +562,20 @@ def bench_throughput(world: dict) -> dict:
 
 
 def bench_bulk_invite(world: dict) -> dict:
-    from invitations.bulk import parse_bulk_csv, run_bulk_invite
+    """The worker's task for 1,000 new guests (started as the admin center starts it), in this process."""
+    from invitations.bulk import bulk_progress, run_bulk_invite_job, start_bulk_invite
 
     lines = ["Email address to invite [inviteeEmail] Required,Display name [displayName]"]
     lines += [f"guest{n}@fabrikam-bulk.example,Guest {n}" for n in range(BULK_GUESTS)]
     tenant, megan = world["contoso"], world["megan"]
+    job = start_bulk_invite(tenant=tenant, inviter=megan.account, csv_text="\n".join(lines))
     started = time.perf_counter()
     with counting_queries() as queries:
-        rows = parse_bulk_csv(text="\n".join(lines), tenant=tenant)
-        result = run_bulk_invite(tenant=tenant, inviter=megan, rows=rows)
+        run_bulk_invite_job.call(str(job.pk))
     seconds = time.perf_counter() - started
     return {
         "bulk_seconds": round(seconds, 1),
-        "bulk_invited": result.succeeded,
+        "bulk_invited": bulk_progress(job)["done"],
         "bulk_queries_per_guest": round(len(queries) / BULK_GUESTS, 1),
     }
 

