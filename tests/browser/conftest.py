@@ -10,7 +10,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response, sync_playwright
 
-from directory.demo import seed_demo
+from directory.demo import SALESFORCE_ID, seed_demo
+from directory.models import Application
+from directory.services import update_application
+from samlidp.models import SamlConfiguration
+from samlidp.services import configure_saml
+from samples.saml_sp.app import SampleServiceProvider
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -122,9 +127,33 @@ def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
 
 
 @pytest.fixture
-def demo(transactional_db, settings, live_server) -> None:
-    """The seeded Contoso and Fabrikam demo, with the demo mailbox open (DEMO_MODE) as in `make demo`."""
+def demo(transactional_db, settings, live_server, serve_sample) -> SampleServiceProvider:
+    """The seeded Contoso and Fabrikam demo, with the demo mailbox open (DEMO_MODE) as in `make demo`,
+    and Salesforce's sample SAML app running (returned): samples/serve.py's part of `make demo`."""
     settings.DEMO_MODE = True
     # Links in emails and the sample apps' URLs are absolute (SITE_URL): they must reach the live server.
     settings.SITE_URL = live_server.url
     seed_demo()
+    return serve_salesforce_sample(live_server, serve_sample)
+
+
+def serve_salesforce_sample(live_server, serve_sample) -> SampleServiceProvider:
+    """The sample SAML app on a free port against the live server, and Salesforce's Basic SAML Configuration
+    moved there from the seed's demo address (a scenario reset on the Scenarios page moves it back)."""
+    metadata_url = (
+        f"{live_server.url}/contoso.onmicrosoft.com/federationmetadata/2007-06/federationmetadata.xml"
+        f"?appid={SALESFORCE_ID}"
+    )
+    started: list[SampleServiceProvider] = []
+
+    def make_app(base_url: str) -> SampleServiceProvider:
+        started.append(SampleServiceProvider(idp_metadata_url=metadata_url, base_url=base_url))
+        return started[0]
+
+    serve_sample(make_app)
+    sample = started[0]
+    salesforce = Application.objects.get(pk=SALESFORCE_ID)
+    if SamlConfiguration.objects.filter(application=salesforce).exists():
+        configure_saml(application=salesforce, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
+        update_application(application=salesforce, actor=None, homepage_url=f"{sample.base_url}/")
+    return sample
