@@ -367,8 +367,7 @@ def explain(queryset) -> str:
 
 
 def bench_search(world: dict) -> dict:
-    from directory.models import DirectoryUser
-    from directory.search import users_matching_prefix
+    from directory.search import keys_with_prefix
     from portal.selectors import people_search
 
     rng = world["rng"]
@@ -383,16 +382,8 @@ def bench_search(world: dict) -> dict:
         run(group)()  # warm
     big, _ = timed(run(world["group"]), 9)
     small, _ = timed(run(world["small_group"]), 9)
-    group = world["group"]
-    search_sql = (
-        DirectoryUser.objects.filter(
-            pk__in=users_matching_prefix(tenant_id=group.tenant_id, q="meg"),
-            tenant_id=group.tenant_id,
-            account_enabled=True,
-        )
-        .exclude(member_links__group=group)
-        .order_by("display_name", "pk")[:10]
-    )
+    # The first of people_search's two queries: a page of matching keys, sorted, from the covering index.
+    search_sql = keys_with_prefix(tenant_id=world["group"].tenant_id, q="meg")[:50]
     return {
         "search_p50_ms": round(big / len(queries), 2),
         "search_small_p50_ms": round(small / len(queries), 2),

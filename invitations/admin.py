@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,6 +24,7 @@ from invitations.bulk import (
     decode_upload,
     parse_bulk_csv,
     results_csv,
+    resume_bulk_invite,
     start_bulk_invite,
     template_csv,
 )
@@ -211,6 +212,11 @@ class InvitationAdmin(BladeAdmin):
             path("bulk/template.csv", view(self.bulk_template_view), name="invitations_invitation_bulk_template"),
             path("bulk/<uuid:job_id>/", view(self.bulk_job_view), name="invitations_invitation_bulk_job"),
             path(
+                "bulk/<uuid:job_id>/resume/",
+                view(self.bulk_job_resume_view),
+                name="invitations_invitation_bulk_job_resume",
+            ),
+            path(
                 "bulk/<uuid:job_id>/results.csv",
                 view(self.bulk_job_csv_view),
                 name="invitations_invitation_bulk_job_csv",
@@ -356,6 +362,14 @@ class InvitationAdmin(BladeAdmin):
         return TemplateResponse(
             request, f"{template}#progress" if request.headers.get("HX-Request") else template, context
         )
+
+    def bulk_job_resume_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+        """**Resume**: queue the job's task again, for a worker that died; rows already done stay done."""
+        job = self._bulk_job(request, job_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        resume_bulk_invite(job=job)
+        return HttpResponseRedirect(reverse("admin:invitations_invitation_bulk_job", args=[job.pk]))
 
     def bulk_job_csv_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         job = self._bulk_job(request, job_id)

@@ -297,6 +297,12 @@ def start_bulk_invite(*, tenant: Tenant, inviter: Account, csv_text: str, group:
     return job
 
 
+def resume_bulk_invite(*, job: BulkInviteJob) -> None:
+    """Queue an unfinished job's task again (after a worker died); rows already done are not invited again."""
+    if job.status != BulkInviteJob.Status.FINISHED:
+        transaction.on_commit(lambda: run_bulk_invite_job.enqueue(str(job.pk)))
+
+
 @task()
 def run_bulk_invite_job(job_id: str) -> str:
     """Invite the job's waiting rows, a batch at a time; run again after a worker died, it goes on where it was.

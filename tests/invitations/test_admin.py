@@ -414,3 +414,20 @@ def test_bulk_refuses_a_group_that_takes_no_guests_before_the_dry_run(staff_clie
 
     assert "Guest users can&#x27;t be added to a dynamic group." in response.content.decode()
     assert "rows" not in response.context
+
+
+def test_resume_queues_an_unfinished_job_again_and_invites_only_the_rows_left(
+    staff_client, tenant, django_capture_on_commit_callbacks
+):
+    text = bulk.template_csv() + "second@fabrikam.com,Second,,no,\n"
+    job = bulk.start_bulk_invite(tenant=tenant, inviter=AccountFactory(is_superuser=True), csv_text=text)
+    url = reverse("admin:invitations_invitation_bulk_job_resume", args=[job.pk])
+    assert b"Resume" in staff_client.get(reverse("admin:invitations_invitation_bulk_job", args=[job.pk])).content
+
+    assert staff_client.get(url).status_code == 405
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert staff_client.post(url).status_code == 302
+
+    assert Invitation.objects.count() == 2
+    assert AuditEvent.objects.filter(activity=Activity.BULK_INVITE_FINISHED).count() == 1
