@@ -20,6 +20,7 @@ from samlidp.services import ReplayedRequest, record_request_id
 from signin import codes
 from signin.models import SignInEvent
 from signin.policy import authorize_sign_in, refuse_sign_in
+from signin.services import sign_in_method
 
 SAML = SignInEvent.Protocol.SAML
 ERRORS = {
@@ -29,6 +30,11 @@ ERRORS = {
     idp.WRONG_DESTINATION: codes.SAML_UNEXPECTED_DESTINATION,
 }
 MAX_ECHOED = 300
+# The AuthnContextClassRef of how the person signed in. No SAML class names a code sent by email.
+AUTHN_CONTEXTS = {
+    SignInEvent.Protocol.PASSWORD: idp.AUTHN_CONTEXT,
+    SignInEvent.Protocol.ONE_TIME_PASSCODE: "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+}
 
 
 def _user_in(tenant: Tenant, account: Account | None) -> DirectoryUser | None:
@@ -129,7 +135,12 @@ def post_response(
             detail=f"{application.display_name} has no active, unexpired SAML signing certificate.",
         )
     user = authorize_sign_in(request=request, account=account, application=application, protocol=SAML)
-    saml_response = idp.authn_response(configuration=configuration, user=user, in_response_to=in_response_to)
+    saml_response = idp.authn_response(
+        configuration=configuration,
+        user=user,
+        in_response_to=in_response_to,
+        authn_context=AUTHN_CONTEXTS.get(sign_in_method(request), idp.AUTHN_CONTEXT),
+    )
     context = {
         "application": application,
         "acs_url": configuration.reply_url,

@@ -123,6 +123,8 @@ class AuthorizationCode(models.Model):
     code_challenge = models.CharField(max_length=128, blank=True)
     code_challenge_method = models.CharField(max_length=10, blank=True)
     auth_time = models.DateTimeField()
+    # How the person signed in (a SignInProtocol value): the id token's `amr`.
+    authentication_method = models.CharField(max_length=20, default="password")
     expires_date_time = models.DateTimeField()
     redeemed_date_time = models.DateTimeField(null=True, blank=True)
 

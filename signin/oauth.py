@@ -39,6 +39,8 @@ OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
 DELEGATED_SCOPES = ("User.Read",)
 SUPPORTED_SCOPES = OIDC_SCOPES + DELEGATED_SCOPES
 GRANT_TYPES = ("authorization_code", "client_credentials")
+# RFC 8176 authentication method references, by how the person signed in to the portal.
+AMR = {SignInEvent.Protocol.PASSWORD: ["pwd"], SignInEvent.Protocol.ONE_TIME_PASSCODE: ["otp"]}
 
 
 def _normalize_scope(scope: str) -> str:
@@ -113,7 +115,7 @@ class Code:
         return None
 
     def get_amr(self) -> list[str] | None:
-        return ["pwd"]
+        return AMR.get(self.row.authentication_method, ["pwd"])
 
 
 def _hash_code(code: str) -> str:
@@ -136,6 +138,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=payload.data.get("code_challenge", ""),
             code_challenge_method=payload.data.get("code_challenge_method", ""),
             auth_time=now,
+            authentication_method=self.server.authentication_method,
             expires_date_time=now + CODE_LIFETIME,
         )
 
@@ -257,8 +260,10 @@ def _error_for(error: OAuth2Error, *, client_id: str, tenant: Tenant) -> tuple[E
 class TenantAuthorizationServer(AuthorizationServer):
     """One tenant's authorization server: clients are that tenant's app registrations."""
 
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, tenant: Tenant, *, authentication_method: str = SignInEvent.Protocol.PASSWORD) -> None:
         self.tenant = tenant
+        # How the person being authorized signed in (signin.services.sign_in_method): their codes' `amr`.
+        self.authentication_method = authentication_method
         super().__init__(client_model=AppRegistration, token_model=None)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True), AzureOpenIDCode()])
         self.register_grant(ClientCredentialsGrant)

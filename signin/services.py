@@ -380,6 +380,15 @@ def _home_user(account: Account) -> DirectoryUser | None:
     return next((u for u in users if not u.is_guest), users[0] if users else None)
 
 
+# How the person of this session signed in to the portal: a SignInEvent.Protocol (password or emailOtp).
+SIGN_IN_METHOD = "signin.method"
+
+
+def sign_in_method(request: HttpRequest) -> str:
+    """How the signed-in person proved who they are, for the id token's `amr` and SAML's AuthnContext."""
+    return request.session.get(SIGN_IN_METHOD, SignInEvent.Protocol.PASSWORD)
+
+
 def record_portal_sign_in(
     *,
     request: HttpRequest,
@@ -388,12 +397,15 @@ def record_portal_sign_in(
     user: DirectoryUser | None = None,
     error: ErrorCode | None = None,
 ) -> SignInEvent | None:
-    """Logs a sign-in to the portal itself (password or one-time passcode), in the person's home tenant.
+    """Logs a sign-in to the portal itself (password or one-time passcode), in the person's home tenant;
+    after a successful one the session remembers how the person signed in (sign_in_method).
 
     `user` names the directory user when the caller knows it (a guest redeeming an invitation);
     otherwise the account with this email is looked up. Nothing is logged for an address no
     tenant knows: there is no tenant whose log it would belong to.
     """
+    if error is None:
+        request.session[SIGN_IN_METHOD] = protocol
     if user is None:
         account = Account.objects.filter(email__iexact=email.strip()[:254]).first()
         user = _home_user(account) if account is not None else None
