@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md
+from saml2 import xmldsig as ds
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor, metadata_tostring_fix, sign_entity_descriptor
 from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
@@ -96,11 +97,15 @@ def _sp_metadata(configuration: SamlConfiguration) -> str:
         key_descriptors.append(
             md.KeyDescriptor(
                 use="signing",
-                key_info={
-                    "x509_data": {
-                        "x509_certificate": {"text": certificates.base64_body(configuration.verification_certificate)}
-                    }
-                },
+                key_info=ds.KeyInfo(
+                    x509_data=[
+                        ds.X509Data(
+                            x509_certificate=ds.X509Certificate(
+                                text=certificates.base64_body(configuration.verification_certificate)
+                            )
+                        )
+                    ]
+                ),
             )
         )
     descriptor = md.EntityDescriptor(

@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.xmldsig import SIG_RSA_SHA256
 
-from samlidp import idp
+from samlidp import certificates, idp
 from samlidp.models import SamlRequestId, SamlSigningCertificate
 from samlidp.services import configure_saml
 from samples.saml_sp.app import SampleServiceProvider
@@ -342,3 +344,65 @@ def test_in_demo_mode_without_a_site_url_the_endpoints_are_absolute_at_the_addre
     discovery = client.get(f"/{configuration.tenant_id}/v2.0/.well-known/openid-configuration").json()
     assert discovery["issuer"] == f"http://testserver/{configuration.tenant_id}/v2.0"
     assert discovery["authorization_endpoint"] == f"http://testserver/{configuration.tenant_id}/oauth2/v2.0/authorize"
+
+
+@pytest.fixture
+def signing_sp(tmp_path, client, sample, configuration) -> Saml2Client:
+    """An SP that signs its AuthnRequests (HTTP-Redirect: SigAlg and Signature in the query), and an app
+    that requires it, with the SP's certificate as verification certificate."""
+    pair = certificates.generate_key_pair(now=timezone.now())
+    (tmp_path / "key.pem").write_text(pair.private_key_pem)
+    (tmp_path / "cert.pem").write_text(pair.certificate_pem)
+    configure_saml(
+        application=configuration.application,
+        actor=None,
+        entity_id=sample.entity_id,
+        reply_url=sample.acs_url,
+        verification_certificate=pair.certificate_pem,
+        require_verification_certificates=True,
+    )
+    config = SPConfig()
+    config.load(
+        {
+            "entityid": sample.entity_id,
+            "xmlsec_binary": sample.config(with_idp=False).xmlsec_binary,
+            "key_file": str(tmp_path / "key.pem"),
+            "cert_file": str(tmp_path / "cert.pem"),
+            "metadata": {"inline": [client.get(metadata_path(configuration)).content.decode()]},
+            "service": {
+                "sp": {
+                    "endpoints": {"assertion_consumer_service": [(sample.acs_url, BINDING_HTTP_POST)]},
+                    "authn_requests_signed": True,
+                }
+            },
+        }
+    )
+    return Saml2Client(config=config)
+
+
+def test_a_signed_redirect_request_is_answered_when_the_app_requires_signed_requests(client, signing_sp, person):
+    sign_in(client, person)
+    _, info = signing_sp.prepare_for_authenticate(
+        binding=BINDING_HTTP_REDIRECT, relay_state="r-1", sign=True, sigalg=SIG_RSA_SHA256
+    )
+    path = redirect_path(info)
+    assert "&SigAlg=" in path and "&Signature=" in path
+    response = client.get(path)
+    assert response.status_code == 200, response.content.decode()
+    assert posted_form(response.content.decode())[1]["RelayState"] == "r-1"
+
+
+@pytest.mark.parametrize("tampered", ["unsigned", "relay state changed after signing"])
+def test_an_unsigned_or_tampered_request_is_refused_when_the_app_requires_signed_requests(
+    client, signing_sp, person, tampered
+):
+    sign_in(client, person)
+    signed = tampered != "unsigned"
+    _, info = signing_sp.prepare_for_authenticate(
+        binding=BINDING_HTTP_REDIRECT, relay_state="r-1", sign=signed, sigalg=SIG_RSA_SHA256 if signed else None
+    )
+    path = redirect_path(info).replace("RelayState=r-1", "RelayState=r-2")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "AADSTS76021" in response.content.decode()
+    assert SignInEvent.objects.get().error_code == 76021
