@@ -9,7 +9,7 @@ from django.urls import URLPattern, path
 from graph import api, openapi
 
 # One module per Graph resource; importing it adds its operations to the route table.
-RESOURCE_MODULES = ("users", "invitations", "groups", "service_principals", "audit_logs", "organization")
+RESOURCE_MODULES = ("users", "me", "invitations", "groups", "service_principals", "audit_logs", "organization")
 for module in RESOURCE_MODULES:
     import_module(f"graph.{module}")
 
