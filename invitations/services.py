@@ -345,11 +345,17 @@ def _issue_invitation(
         send_count=send_count,
     )
     url = _new_link(invitation, now=now)
+    # Whether it will be emailed is known before the insert, so the row is written once, counted.
+    email_sent = send_invitation_message and not is_blocked(user.mail)
+    if email_sent:
+        invitation.send_count += 1
+        invitation.last_sent_date_time = now
     validate_fields(invitation)
     invitation.save()
-    email_sent = send_invitation_message and _email_invitation(
-        invitation=invitation, accept_url=url, actor=inviter.actor
-    )
+    if email_sent:
+        _queue_invitation_email(invitation=invitation, accept_url=url)
+    elif send_invitation_message:
+        _record_unsubscribed(invitation=invitation, actor=inviter.actor)
     return invitation, email_sent, url
 
 
@@ -366,17 +372,30 @@ def _email_invitation(*, invitation: Invitation, accept_url: str, actor: Actor) 
 
     Returns whether it was queued; a blocked address audits "Email not sent, user unsubscribed" by `actor`.
     """
+    if is_blocked(invitation.invited_user.mail):
+        _record_unsubscribed(invitation=invitation, actor=actor)
+        return False
+    _queue_invitation_email(invitation=invitation, accept_url=accept_url)
+    invitation.send_count += 1
+    invitation.last_sent_date_time = timezone.now()
+    invitation.save(update_fields=["send_count", "last_sent_date_time"])
+    return True
+
+
+def _record_unsubscribed(*, invitation: Invitation, actor: Actor) -> None:
+    user = invitation.invited_user
+    record_event(
+        tenant=invitation.tenant,
+        activity=Activity.EMAIL_NOT_SENT_UNSUBSCRIBED,
+        actor=actor,
+        target=user,
+        details={"invitedUserEmailAddress": user.mail, "invitationId": str(invitation.pk)},
+    )
+
+
+def _queue_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
     tenant = invitation.tenant
     user = invitation.invited_user
-    if is_blocked(user.mail):
-        record_event(
-            tenant=tenant,
-            activity=Activity.EMAIL_NOT_SENT_UNSUBSCRIBED,
-            actor=actor,
-            target=user,
-            details={"invitedUserEmailAddress": user.mail, "invitationId": str(invitation.pk)},
-        )
-        return False
     queue_email(
         to=user.mail,
         subject=invitation_subject(invitation.inviter_name),
@@ -397,10 +416,6 @@ def _email_invitation(*, invitation: Invitation, accept_url: str, actor: Actor) 
         reply_to=invitation.inviter_email,
         invitation=invitation,
     )
-    invitation.send_count += 1
-    invitation.last_sent_date_time = timezone.now()
-    invitation.save(update_fields=["send_count", "last_sent_date_time"])
-    return True
 
 
 def _original_inviter(*, user: DirectoryUser, last: Invitation | None, acting: _Inviter) -> _Inviter:
