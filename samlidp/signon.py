@@ -141,12 +141,8 @@ def post_response(
         in_response_to=in_response_to,
         authn_context=AUTHN_CONTEXTS.get(sign_in_method(request), idp.AUTHN_CONTEXT),
     )
-    context = {
-        "application": application,
-        "acs_url": configuration.reply_url,
-        "saml_response": saml_response,
-        "relay_state": relay_state,
-    }
+    fields = [("SAMLResponse", saml_response), *([("RelayState", relay_state)] if relay_state else [])]
+    context = {"application_name": application.display_name, "action": configuration.reply_url, "fields": fields}
     response = render(request, "samlidp/post_response.html", context)
     # The CSP lets forms post only to this site; this one page also posts to the app's Reply URL.
     reply = urlsplit(configuration.reply_url)

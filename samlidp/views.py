@@ -8,8 +8,10 @@ they get SAMLRequest, Signature and RelayState as sent and enforce their own lim
 import secrets
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,6 +29,8 @@ from signin.tenancy import resolve_tenant
 PENDING = "samlidp.pending"
 MAX_PENDING = 5
 METADATA_CONTENT_TYPE = "application/samlmetadata+xml"
+# Marks an HTTP-POST request posted again from this site's own page (_resubmit).
+RESUBMITTED = "resubmitted"
 
 
 def _incoming(request: HttpRequest) -> idp.IncomingRequest:
@@ -72,6 +76,19 @@ def _after_sign_in(request: HttpRequest, tenant: Tenant, incoming: idp.IncomingR
     return redirect_to_login(f"/{tenant.pk}/saml2?pending={key}")
 
 
+def _resubmit(request: HttpRequest) -> HttpResponse:
+    """An HTTP-POST request from another site arrives without the session cookie (SameSite=Lax), as if nobody
+    were signed in; answering it would start a new session over the person's own. The same request is posted
+    again from this site's own page, which the browser sends with the cookie. Nothing is stored meanwhile."""
+    fields = [
+        (name, request.POST[name])
+        for name in ("SAMLRequest", "RelayState")
+        if name in request.POST and len(request.POST[name]) <= idp.MAX_ENCODED_REQUEST
+    ]
+    context = {"application_name": "the application", "action": request.path, "fields": [*fields, (RESUBMITTED, "1")]}
+    return render(request, "samlidp/post_response.html", context)
+
+
 @protocol_endpoint
 @csrf_exempt  # the HTTP-POST binding: the application's page posts here
 @never_cache
@@ -81,6 +98,12 @@ def sign_in(request: HttpRequest, tenant: str) -> HttpResponse:
     found, error_page = tenant_or_error(request, tenant)
     if found is None:
         return error_page
+    if (
+        request.method == "POST"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and RESUBMITTED not in request.POST
+    ):
+        return _resubmit(request)
     account = request.user if request.user.is_authenticated else None
     incoming = _incoming(request)
     try:

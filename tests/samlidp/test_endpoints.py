@@ -12,6 +12,7 @@ import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -406,3 +407,22 @@ def test_an_unsigned_or_tampered_request_is_refused_when_the_app_requires_signed
     assert response.status_code == 400
     assert "AADSTS76021" in response.content.decode()
     assert SignInEvent.objects.get().error_code == 76021
+
+
+def test_a_post_from_another_site_without_the_session_cookie_is_posted_again_from_this_site(client, sp, sample, person):
+    endpoint = f"/{person.tenant_id}/saml2"
+    request_id, request = sp.create_authn_request(destination=f"{SITE}{endpoint}")
+    saml_request = base64.b64encode(str(request).encode()).decode()
+    # A SameSite=Lax session cookie stays home on a cross-site POST: the portal must not start a new session.
+    response = client.post(endpoint, {"SAMLRequest": saml_request, "RelayState": "r-1"})
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    action, fields = posted_form(response.content.decode())
+    assert (action, fields) == (endpoint, {"SAMLRequest": saml_request, "RelayState": "r-1", "resubmitted": "1"})
+    assert not SignInEvent.objects.exists()
+
+    sign_in(client, person)
+    answered = client.post(action, fields)
+    _, answer = posted_form(answered.content.decode())
+    assert sp.parse_authn_request_response(answer["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
+    assert answer["RelayState"] == "r-1"
