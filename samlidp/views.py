@@ -92,7 +92,8 @@ def _resubmit(request: HttpRequest) -> HttpResponse:
 @protocol_endpoint
 @csrf_exempt  # the HTTP-POST binding: the application's page posts here
 @never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+# No HEAD: answering uses up the request's ID, which a link checker's HEAD must not do.
+@require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest, tenant: str) -> HttpResponse:
     """SP-initiated sign-in: an AuthnRequest by the HTTP-Redirect or HTTP-POST binding."""
     found, error_page = tenant_or_error(request, tenant)

@@ -426,3 +426,10 @@ def test_a_post_from_another_site_without_the_session_cookie_is_posted_again_fro
     _, answer = posted_form(answered.content.decode())
     assert sp.parse_authn_request_response(answer["SAMLResponse"], BINDING_HTTP_POST, {request_id: "/"})
     assert answer["RelayState"] == "r-1"
+
+
+def test_head_does_not_use_up_the_request(client, sp, person):
+    sign_in(client, person)
+    _, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+    assert client.head(redirect_path(info)).status_code == 405
+    assert client.get(redirect_path(info)).status_code == 200
