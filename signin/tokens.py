@@ -23,6 +23,18 @@ def issuer_for(tenant: Tenant | uuid.UUID | str) -> str:
     return f"{site_url()}/{tenant_id}/v2.0"
 
 
+def endpoints_for(tenant: Tenant) -> dict[str, str]:
+    """The OpenID Connect endpoints of a tenant, as its discovery document names them."""
+    base = f"{site_url()}/{tenant.pk}"
+    return {
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "jwks_uri": f"{base}/discovery/v2.0/keys",
+        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+        "userinfo_endpoint": f"{site_url()}/oidc/userinfo",
+    }
+
+
 def default_scopes() -> set[str]:
     """The scopes that name Graph as a whole (client credentials): Graph's own and this site's."""
     return {f"{GRAPH_RESOURCE}/.default", f"{GRAPH_APP_ID}/.default", f"{site_url()}/.default"}

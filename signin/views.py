@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accessportal.links import site_url
 from accessportal.middleware import protocol_endpoint
 from directory.models import Account, DirectoryUser, Tenant
 from signin import codes, keys, tokens
@@ -52,17 +51,6 @@ def _oversized(params: QueryDict) -> str:
     )
 
 
-def _endpoints(tenant: Tenant) -> dict[str, str]:
-    base = f"{site_url()}/{tenant.pk}"
-    return {
-        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-        "token_endpoint": f"{base}/oauth2/v2.0/token",
-        "jwks_uri": f"{base}/discovery/v2.0/keys",
-        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
-        "userinfo_endpoint": f"{site_url()}/oidc/userinfo",
-    }
-
-
 @protocol_endpoint
 @require_GET
 def openid_configuration(request: HttpRequest, tenant: str) -> HttpResponse:
@@ -74,7 +62,7 @@ def openid_configuration(request: HttpRequest, tenant: str) -> HttpResponse:
         )
     document = {
         "issuer": tokens.issuer_for(found),
-        **_endpoints(found),
+        **tokens.endpoints_for(found),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

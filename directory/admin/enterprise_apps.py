@@ -17,6 +17,7 @@ from admincenter.forms import SectionedForm
 from admincenter.site import current_organization
 from directory.admin.base import ServiceModelAdmin, adopt, refusal_of, save_through_service
 from directory.admin.pickers import Choice, groups_matching, people_matching, uuids
+from directory.admin.single_sign_on import SingleSignOnBlades
 from directory.admin_forms import ApplicationForm
 from directory.models import Application, AppRole, AppRoleAssignment, DirectoryUser, Group, GroupOwner
 from directory.services import (
@@ -43,6 +44,10 @@ def application_blade_form(fields: tuple[str, ...], widgets: dict | None = None)
 
 SingleSignOnForm = application_blade_form(
     ("single_sign_on_mode", "sign_on_url"), widgets={"single_sign_on_mode": forms.RadioSelect}
+)
+# A SAML app's Sign on URL is part of its Basic SAML Configuration.
+SingleSignOnModeForm = application_blade_form(
+    ("single_sign_on_mode",), widgets={"single_sign_on_mode": forms.RadioSelect}
 )
 SelfServiceForm = application_blade_form(
     (
@@ -78,7 +83,7 @@ def _assignment_row(assignment: AppRoleAssignment) -> PeopleRow:
 
 
 @admin.register(Application)
-class ApplicationAdmin(ServiceModelAdmin):
+class ApplicationAdmin(SingleSignOnBlades, ServiceModelAdmin):
     form = ApplicationForm
     list_title = "Enterprise applications | All applications"
     list_menu = ((None, (("All applications", "changelist"),)),)
@@ -186,6 +191,7 @@ class ApplicationAdmin(ServiceModelAdmin):
             ),
             self.blade_path("<path:object_id>/single-sign-on/", self.single_sign_on_view, "single_sign_on"),
             self.blade_path("<path:object_id>/self-service/", self.self_service_view, "self_service"),
+            *self.single_sign_on_urls(),
             *super().get_urls(),
         ]
 
@@ -374,9 +380,15 @@ class ApplicationAdmin(ServiceModelAdmin):
         )
 
     def _settings_blade(
-        self, request: HttpRequest, object_id: str, *, blade: str, form_class: type[ModelForm], template: str
+        self,
+        request: HttpRequest,
+        application: Application,
+        *,
+        blade: str,
+        form_class: type[ModelForm],
+        template: str,
+        **context: object,
     ) -> HttpResponse:
-        application = self.get_blade_object(request, object_id)
         can_change = self.has_change_permission(request, application)
         form = form_class(request.POST if request.method == "POST" and can_change else None, instance=application)
         if form.is_bound:
@@ -399,21 +411,26 @@ class ApplicationAdmin(ServiceModelAdmin):
             form=form,
             can_change=can_change,
             application=application,
+            **context,
         )
 
     def single_sign_on_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        application = self.get_blade_object(request, object_id)
+        saml = application.single_sign_on_mode == Application.SingleSignOnMode.SAML
+        can_change = self.has_change_permission(request, application)
         return self._settings_blade(
             request,
-            object_id,
+            application,
             blade="single_sign_on",
-            form_class=SingleSignOnForm,
+            form_class=SingleSignOnModeForm if saml else SingleSignOnForm,
             template="admin/directory/application/single_sign_on.html",
+            **self.single_sign_on_context(request, application, can_change),
         )
 
     def self_service_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._settings_blade(
             request,
-            object_id,
+            self.get_blade_object(request, object_id),
             blade="self_service",
             form_class=SelfServiceForm,
             template="admin/directory/application/self_service.html",

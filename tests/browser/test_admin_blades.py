@@ -7,6 +7,8 @@ from playwright.sync_api import Page, expect
 
 from directory.demo import ADMIN, DEMO_PASSWORD, JOHN, SALESFORCE, SALESFORCE_USERS
 from directory.models import Application, DirectoryUser, Group
+from samlidp.models import SamlConfiguration
+from samlidp.services import configure_saml
 from tests.browser.conftest import assert_accessible
 
 
@@ -15,6 +17,10 @@ def blade_urls() -> list[tuple[str, str]]:
     guest = DirectoryUser.objects.get(mail=JOHN)
     group = Group.objects.get(display_name=SALESFORCE_USERS)
     app = Application.objects.get(display_name=SALESFORCE, tenant=group.tenant)
+    oidc_app = Application.objects.get(display_name="Contoso Expenses", tenant=group.tenant)
+    if not SamlConfiguration.objects.filter(application=app).exists():
+        configure_saml(application=app, actor=None, entity_id="https://salesforce.example/", reply_url=app.homepage_url)
+    claim = app.saml_claims.first()
 
     def url(name: str, *args: object) -> str:
         return reverse(f"admin:{name}", args=args)
@@ -29,6 +35,14 @@ def blade_urls() -> list[tuple[str, str]]:
         (url("directory_application_users_and_groups", app.pk), f"{app} | Users and groups"),
         (url("directory_application_select_principals", app.pk), f"{app} | Users and groups"),
         (url("directory_application_change", app.pk), f"{app} | Properties"),
+        (url("directory_application_single_sign_on", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_basic", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_claims", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_name_id", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_new_claim", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_claim", app.pk, claim.pk), f"{app} | Single sign-on"),
+        (url("directory_application_saml_certificates", app.pk), f"{app} | Single sign-on"),
+        (url("directory_application_single_sign_on", oidc_app.pk), f"{oidc_app} | Single sign-on"),
         (url("directory_tenant_external_collaboration"), "External Identities | External collaboration settings"),
         (url("directory_auditevent_changelist"), "Audit logs"),
         (url("invitations_invitation_changelist"), "External Identities | All invitations"),
