@@ -206,3 +206,12 @@ def dispatcher(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
         return response
 
     return view
+
+
+@csrf_exempt
+def unknown_resource(request: HttpRequest, rest: str) -> HttpResponse:
+    """A path under /v1.0/ that this subset doesn't serve: Graph's answer rather than an HTML 404 page."""
+    segment = rest.strip("/").rsplit("/", 1)[-1]
+    response = error_response(request, bad_request(f"Resource not found for the segment '{segment[:80]}'."))
+    response["request-id"] = request_id(request)
+    return response

@@ -29,4 +29,8 @@ def _patterns() -> list[URLPattern]:
     ]
 
 
-urlpatterns = [path("$openapi", openapi.openapi_view, name="openapi"), *_patterns()]
+urlpatterns = [
+    path("$openapi", openapi.openapi_view, name="openapi"),
+    *_patterns(),
+    path("<path:rest>", api.unknown_resource),
+]

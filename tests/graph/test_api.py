@@ -317,6 +317,13 @@ def test_a_long_filter_is_read_whole_and_a_too_long_one_refused(admin_graph, ten
     assert "too long" in error_of(refused)["message"]
 
 
+@pytest.mark.parametrize("url", ["/v1.0/me/messages", "/v1.0/drives", "/v1.0/users/x/memberOf"])
+def test_a_path_outside_the_subset_answers_in_graphs_shape(admin_graph, url):
+    response = post(admin_graph, url, {})
+    assert response.status_code == 400
+    assert "Resource not found for the segment" in error_of(response)["message"]
+
+
 def test_an_unsupported_method_is_refused(admin_graph):
     response = admin_graph.put("/v1.0/users", "{}", content_type=JSON)
     assert response.status_code == 405
