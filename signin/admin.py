@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -13,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from admincenter.blades import BladeAdmin, Crumb, render_blade
 from directory.admin.base import ServiceModelAdmin, adopt
 from signin.models import AppRegistration, ClientSecret, SignInEvent
 from signin.services import (
@@ -38,32 +40,184 @@ SECRET_LIFETIMES = (
 
 
 NO_SECRETS = "No client secrets have been created for this application."
+
+# The sign-in log's Date filter: Azure's presets, then Custom time interval.
+DATE_RANGES = (
+    ("24h", ("Last 24 hours", datetime.timedelta(hours=24))),
+    ("7d", ("Last 7 days", datetime.timedelta(days=7))),
+    ("30d", ("Last 30 days", datetime.timedelta(days=30))),
+)
+DATE_NOT_VALID = "Enter the dates of the custom range as YYYY-MM-DD."
+DATE_RANGE_REVERSED = "The end of the custom range is before its start."
+MAX_FILTER_LENGTH = 320
 NO_PERMISSIONS = "No permissions added. Add a permission, then grant admin consent."
 
 
-@admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
-    """Sign-in logs: read-only, like the audit log."""
+class _FormFilter(admin.ListFilter):
+    """A filter typed into a small GET form (its template); the form keeps the list's other filters."""
 
+    parameters: tuple[str, ...] = ()
+
+    def __init__(self, request: HttpRequest, params: dict, model: type, model_admin: admin.ModelAdmin) -> None:
+        super().__init__(request, params, model, model_admin)
+        for name in self.parameters:
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1].strip()[:MAX_FILTER_LENGTH]
+
+    def value(self, name: str) -> str:
+        return self.used_parameters.get(name, "")
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str]:
+        return list(self.parameters)
+
+    def choices(self, changelist) -> list[dict]:
+        self.keep = [(name, value) for name, value in changelist.params.items() if name not in self.parameters]
+        self.clear_url = changelist.get_query_string(remove=list(self.parameters))
+        return []
+
+
+class ContainsFilter(_FormFilter):
+    """User or Application: the entries whose names contain what was typed."""
+
+    template = "admin/signin/contains_filter.html"
+    fields: tuple[str, ...] = ()
+
+    @property
+    def parameter(self) -> str:
+        return self.parameters[0]
+
+    @property
+    def text(self) -> str:
+        return self.value(self.parameter)
+
+    def queryset(self, request: HttpRequest, queryset):
+        text = self.text
+        if not text:
+            return queryset
+        condition = Q()
+        for name in self.fields:
+            condition |= Q(**{f"{name}__icontains": text})
+        return queryset.filter(condition)
+
+
+class UserFilter(ContainsFilter):
+    title = "user"
+    parameters = ("user",)
+    fields = ("user_display_name", "user_principal_name")
+
+
+class ApplicationFilter(ContainsFilter):
+    title = "application"
+    parameters = ("application",)
+    fields = ("app_display_name", "app_id")
+
+
+class DateRangeFilter(_FormFilter):
+    """Date: Last 24 hours, 7 days or 30 days, or a custom range (from–to, whole days in the admin's time zone)."""
+
+    title = "date"
+    template = "admin/signin/date_range_filter.html"
+    parameters = ("date", "date_from", "date_to")
+
+    def __init__(self, request: HttpRequest, params: dict, model: type, model_admin: admin.ModelAdmin) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.start, self.end = self._range(request)
+
+    @property
+    def date_from(self) -> str:
+        return self.value("date_from")
+
+    @property
+    def date_to(self) -> str:
+        return self.value("date_to")
+
+    @property
+    def custom(self) -> bool:
+        return self.value("date") == "custom"
+
+    def _day(self, name: str) -> datetime.date | None:
+        text = self.value(name)
+        if not text:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            return None
+
+    def _range(self, request: HttpRequest) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        period = dict(DATE_RANGES).get(self.value("date"))
+        if period is not None:
+            return timezone.now() - period[1], None
+        if self.value("date") != "custom":
+            return None, None
+        first, last = self._day("date_from"), self._day("date_to")
+        if (self.value("date_from") and first is None) or (self.value("date_to") and last is None):
+            messages.error(request, DATE_NOT_VALID)
+            return None, None
+        if first and last and first > last:
+            messages.error(request, DATE_RANGE_REVERSED)
+            return None, None
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(first, datetime.time.min, zone) if first else None
+        end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, zone) if last else None
+        return start, end
+
+    def choices(self, changelist) -> list[dict]:
+        super().choices(changelist)
+        current = self.value("date")
+        links = [("", "All", current == "")]
+        links += [(value, label, current == value) for value, (label, _) in DATE_RANGES]
+        return [
+            {
+                "selected": selected,
+                "query_string": changelist.get_query_string(
+                    {"date": value} if value else {}, remove=list(self.parameters)
+                ),
+                "display": label,
+            }
+            for value, label, selected in links
+        ]
+
+    def queryset(self, request: HttpRequest, queryset):
+        if self.start is not None:
+            queryset = queryset.filter(created_date_time__gte=self.start)
+        if self.end is not None:
+            queryset = queryset.filter(created_date_time__lt=self.end)
+        return queryset
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(BladeAdmin):
+    """Sign-in logs: read-only, like the audit log; each entry opens its Activity Details."""
+
+    list_title = "Sign-in logs"
     list_display = (
         "created_date_time",
         "request_id",
         "user_display_name",
-        "user_principal_name",
         "app_display_name",
         "status",
-        "error_code",
-        "failure_reason",
         "ip_address",
         "client_app_used",
         "cross_tenant_access_type",
-        "protocol",
+        "error_code",
+        "failure_reason",
     )
-    list_filter = ("tenant", "status", "sign_in_event_type", "protocol", "cross_tenant_access_type", "app_display_name")
+    list_display_links = ("created_date_time",)
+    list_filter = (DateRangeFilter, UserFilter, ApplicationFilter, "status", "protocol", "tenant")
     search_fields = ("user_principal_name", "user_display_name", "app_display_name", "app_id", "=request_id")
-    date_hierarchy = "created_date_time"
     list_select_related = ("tenant",)
     actions = None
+
+    def list_crumbs(self, request: HttpRequest) -> list[Crumb]:
+        return [
+            Crumb("Home", reverse("admin:index")),
+            self.organization_crumb(request),
+            Crumb("Sign-in logs", self.blade_url("changelist")),
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -73,6 +227,52 @@ class SignInEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: SignInEvent | None = None) -> bool:
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Activity Details: Sign-ins. Nothing here can be changed."""
+        if request.method != "GET":
+            raise PermissionDenied
+        event = self.get_blade_object(request, object_id)
+        return render_blade(
+            request,
+            site=self.admin_site,
+            template="admin/signin/sign_in_details.html",
+            title="Activity Details: Sign-ins",
+            breadcrumbs=[*self.list_crumbs(request), Crumb("Activity Details: Sign-ins")],
+            opts=self.opts,
+            facts=_sign_in_facts(event),
+            back_url=self.blade_url("changelist"),
+        )
+
+
+def _sign_in_facts(event: SignInEvent) -> list[tuple[str, list[tuple[str, object]]]]:
+    return [
+        (
+            "Basic info",
+            [
+                ("Date", event.created_date_time),
+                ("Request ID", event.request_id),
+                ("Status", event.get_status_display()),
+                ("Sign-in error code", event.error_code or "—"),
+                ("Failure reason", event.failure_reason or "—"),
+                ("User", event.user_display_name or "—"),
+                ("Username", event.user_principal_name or "—"),
+                ("User ID", event.user_id or "—"),
+                ("Application", event.app_display_name or "—"),
+                ("Application ID", event.app_id or "—"),
+                ("Resource ID", event.resource_id or "—"),
+                ("Client app", event.client_app_used or "—"),
+                ("Cross tenant access type", event.get_cross_tenant_access_type_display()),
+                ("Authentication protocol", event.get_protocol_display() or "—"),
+                ("Sign-in type", event.get_sign_in_event_type_display()),
+                ("Organization", event.tenant.display_name),
+            ],
+        ),
+        ("Location", [("IP address", event.ip_address or "—")]),
+        ("Device info", [("Browser (user agent)", event.user_agent or "—")]),
+    ]
 
 
 class AppRegistrationForm(ModelForm):

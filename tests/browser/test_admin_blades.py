@@ -9,6 +9,8 @@ from directory.demo import ADMIN, DEMO_PASSWORD, JOHN, SALESFORCE, SALESFORCE_US
 from directory.models import Application, DirectoryUser, Group
 from samlidp.models import SamlConfiguration
 from samlidp.services import configure_saml
+from signin.models import SignInEvent
+from signin.services import record_sign_in
 from tests.browser.conftest import assert_accessible
 
 
@@ -21,6 +23,16 @@ def blade_urls() -> list[tuple[str, str]]:
     if not SamlConfiguration.objects.filter(application=app).exists():
         configure_saml(application=app, actor=None, entity_id="https://salesforce.example/", reply_url=app.homepage_url)
     claim = app.saml_claims.first()
+    refusal = record_sign_in(
+        request=None,
+        tenant=group.tenant,
+        protocol=SignInEvent.Protocol.SAML,
+        status=SignInEvent.Status.FAILURE,
+        user=guest,
+        application=app,
+        error_code=50105,
+        failure_reason="The signed in user is not assigned to a role for the application.",
+    )
 
     def url(name: str, *args: object) -> str:
         return reverse(f"admin:{name}", args=args)
@@ -45,6 +57,8 @@ def blade_urls() -> list[tuple[str, str]]:
         (url("directory_application_single_sign_on", oidc_app.pk), f"{oidc_app} | Single sign-on"),
         (url("directory_tenant_external_collaboration"), "External Identities | External collaboration settings"),
         (url("directory_auditevent_changelist"), "Audit logs"),
+        (url("signin_signinevent_changelist") + "?date=7d&user=john", "Sign-in logs"),
+        (url("signin_signinevent_change", refusal.pk), "Activity Details: Sign-ins"),
         (url("invitations_invitation_changelist"), "External Identities | All invitations"),
         (url("invitations_invitation_invite"), "Invite external user"),
         (url("advanced"), "Advanced"),
