@@ -1,13 +1,12 @@
 """Delegated tokens (an OpenID Connect sign-in's access token, `scp`) call /me, and nothing an app permission guards."""
 
-import asyncio
-
 from azure.core.credentials import AccessToken
 from django.test import Client
 
 from samples.graph_invite import graph_client
 from signin.tokens import delegated_access_token
 from tests.factories import AppRegistrationFactory, DirectoryUserFactory
+from tests.graph.sdk_support import run
 
 
 def _token(user, scope="openid profile User.Read") -> str:
@@ -60,6 +59,6 @@ def test_the_sdk_reads_me(transactional_db, live_server):
     person = DirectoryUserFactory()
     client = graph_client(portal_url=live_server.url, credential=_SignedIn(_token(person)))
 
-    me = asyncio.run(client.me.get())
+    me = run(client.me.get())
 
     assert (me.id, me.display_name) == (str(person.pk), person.display_name)

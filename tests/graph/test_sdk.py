@@ -1,8 +1,5 @@
 """Microsoft's own Graph SDK (msgraph-sdk) against the live server: the issue's scripting stories."""
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.audit_logs.directory_audits.directory_audits_request_builder import (
@@ -25,6 +22,7 @@ from tests.factories import (
     GroupFactory,
     TenantFactory,
 )
+from tests.graph.sdk_support import run
 
 
 @pytest.fixture
@@ -47,13 +45,6 @@ def sdk(transactional_db, live_server):
     client.tenant = tenant
     client.registration = registration
     return client
-
-
-def run(coroutine):
-    # The browser tests' Playwright keeps an event loop running on this thread for the whole session,
-    # so the SDK's coroutines get a thread of their own.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_the_sample_invites_a_guest_with_a_message_into_a_group(sdk):
