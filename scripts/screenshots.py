@@ -106,13 +106,14 @@ def demo_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def save(page_or_element, name: str) -> None:
+def save(page_or_element, name: str, *, full_page: bool = False) -> None:
     page = getattr(page_or_element, "page", page_or_element)
     # Logos are lazy-loaded images: wait for them, or the tiles are pictured empty.
     page.wait_for_load_state("networkidle")
     page.wait_for_function("Array.from(document.images).every(image => image.complete)")
     path = OUT / name
-    page_or_element.screenshot(path=str(path), animations="disabled", caret="hide")
+    options = {"full_page": True} if full_page else {}
+    page_or_element.screenshot(path=str(path), animations="disabled", caret="hide", **options)
     # A palette PNG is a fraction of the size of Chromium's RGB one and looks the same for flat UI.
     with Image.open(path) as image:
         small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
@@ -203,7 +204,7 @@ def group_owner(browser: Browser, base_url: str) -> None:
 
 
 def admin_center(browser: Browser, base_url: str) -> None:
-    """The admin center: Salesforce's Self-service blade, and Groups → General."""
+    """The admin center: Salesforce's Self-service and Single sign-on (SAML) blades, and Groups → General."""
     page = new_page(browser, base_url)
     page.goto("/admin/login/?next=/admin/directory/application/")
     page.locator("#id_username").fill(ADMIN)
@@ -213,6 +214,10 @@ def admin_center(browser: Browser, base_url: str) -> None:
     page.get_by_role("navigation", name="Manage").get_by_role("link", name="Self-service").click()
     expect(page.get_by_role("heading", name="Salesforce | Self-service")).to_be_visible()
     save(page, "admin-self-service.png")
+    page.get_by_role("navigation", name="Manage").get_by_role("link", name="Single sign-on").click()
+    expect(page.get_by_role("heading", name="Set up Single Sign-On with SAML")).to_be_visible()
+    # The whole blade, its four cards included: taller than the window.
+    save(page, "admin-saml-sso.png", full_page=True)
     page.get_by_role("navigation", name="Admin center").get_by_role("link", name="Groups").click()
     page.get_by_role("navigation", name="Manage").get_by_role("link", name="General").click()
     expect(page.get_by_role("heading", name="Groups | General")).to_be_visible()

@@ -418,10 +418,14 @@ class ApplicationAdmin(SingleSignOnBlades, ServiceModelAdmin):
         application = self.get_blade_object(request, object_id)
         saml = application.single_sign_on_mode == Application.SingleSignOnMode.SAML
         can_change = self.has_change_permission(request, application)
+        commands = []
+        if application.single_sign_on_mode in {Application.SingleSignOnMode.SAML, Application.SingleSignOnMode.OIDC}:
+            commands.append(Command("Change single sign-on mode", "#sso-method", icon="edit"))
         return self._settings_blade(
             request,
             application,
             blade="single_sign_on",
+            commands=[*commands, refresh_command(request)],
             form_class=SingleSignOnModeForm if saml else SingleSignOnForm,
             template="admin/directory/application/single_sign_on.html",
             **self.single_sign_on_context(request, application, can_change),
