@@ -413,3 +413,13 @@ def test_oidc_blade_without_a_registration_offers_to_register_one(staff_client, 
 
     assert "No app registration is linked" in response.text
     assert reverse("admin:signin_appregistration_add") in response.text
+
+
+def test_federation_metadata_without_an_active_certificate_says_so_instead_of_failing(staff_client, configured):
+    SamlSigningCertificate.objects.filter(application=configured).update(status=SamlSigningCertificate.Status.INACTIVE)
+
+    response = staff_client.get(url("saml_metadata", configured), follow=True)
+
+    assert response.redirect_chain == [(url("single_sign_on", configured), 302)]
+    assert "has no active SAML signing certificate" in response.text
+    assert "has no active signing certificate. Select Edit to make one active." in response.text
