@@ -27,5 +27,6 @@ def seed_demo() -> int:
         actor=actor,
         entity_id=service_provider.entity_id,
         reply_url=service_provider.acs_url,
+        logout_url=service_provider.logout_url,
     )
     return 1

@@ -26,6 +26,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor, metadata_tostring_fix, sign_entity_descriptor
 from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
 from saml2.saml import NameID
+from saml2.samlp import LogoutRequest as SamlLogoutRequest
 from saml2.server import Server
 from saml2.sigver import security_context
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
@@ -50,6 +51,9 @@ AUTHN_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTranspo
 PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
+# The requests /{tenant}/saml2 answers, by their root element.
+AUTHN_REQUEST = "AuthnRequest"
+LOGOUT_REQUEST = "LogoutRequest"
 
 
 class SamlRequestError(Exception):
@@ -108,6 +112,12 @@ def _sp_metadata(configuration: SamlConfiguration) -> str:
                 ),
             )
         )
+    # The Logout Url receives the LogoutResponse (always HTTP-Redirect, as Entra sends it).
+    logout_services = (
+        [md.SingleLogoutService(binding=BINDING_HTTP_REDIRECT, location=configuration.logout_url)]
+        if configuration.logout_url
+        else []
+    )
     descriptor = md.EntityDescriptor(
         entity_id=configuration.entity_id,
         spsso_descriptor=md.SPSSODescriptor(
@@ -115,6 +125,7 @@ def _sp_metadata(configuration: SamlConfiguration) -> str:
             authn_requests_signed="true" if configuration.require_verification_certificates else "false",
             key_descriptor=key_descriptors,
             name_id_format=[md.NameIDFormat(text=configuration.name_id_format)],
+            single_logout_service=logout_services,
             assertion_consumer_service=[
                 md.AssertionConsumerService(
                     binding=BINDING_HTTP_POST, location=configuration.reply_url, index="0", is_default="true"
@@ -141,7 +152,11 @@ def can_sign(configuration: SamlConfiguration) -> bool:
 
 
 @contextmanager
-def _server(configuration: SamlConfiguration) -> Iterator[Server]:
+def _server(configuration: SamlConfiguration, *, want_signed_requests: bool | None = None) -> Iterator[Server]:
+    """pysaml2's identity provider for the application; requests must be signed when `want_signed_requests`
+    (by default when the app requires verification certificates)."""
+    if want_signed_requests is None:
+        want_signed_requests = configuration.require_verification_certificates
     application = configuration.application
     certs = _signing_certificates(application)
     active = next((c for c in certs if c.status == SamlSigningCertificate.Status.ACTIVE), None)
@@ -159,6 +174,7 @@ def _server(configuration: SamlConfiguration) -> Iterator[Server]:
             cert_files.append(path)
         tenant = application.tenant
         endpoints = _endpoints(tenant)
+        bound = [(url, BINDING_HTTP_REDIRECT) for url in endpoints] + [(url, BINDING_HTTP_POST) for url in endpoints]
         config = IdPConfig()
         config.load(
             {
@@ -174,12 +190,12 @@ def _server(configuration: SamlConfiguration) -> Iterator[Server]:
                 "service": {
                     "idp": {
                         "endpoints": {
-                            "single_sign_on_service": [(url, BINDING_HTTP_REDIRECT) for url in endpoints]
-                            + [(url, BINDING_HTTP_POST) for url in endpoints],
-                            "single_logout_service": [(endpoints[0], BINDING_HTTP_REDIRECT)],
+                            "single_sign_on_service": bound,
+                            "single_logout_service": bound,
                         },
                         "name_id_format": [configuration.name_id_format],
-                        "want_authn_requests_signed": configuration.require_verification_certificates,
+                        # pysaml2 applies this to every request it parses, LogoutRequests included.
+                        "want_authn_requests_signed": want_signed_requests,
                         "sign_response": True,
                         "sign_assertion": True,
                         "policy": {"default": {"lifetime": {"minutes": ASSERTION_LIFETIME_MINUTES}}},
@@ -209,7 +225,7 @@ def federation_metadata(configuration: SamlConfiguration) -> str:
 
 @dataclass(frozen=True)
 class IncomingRequest:
-    """An AuthnRequest as it arrived, before anything about it is trusted."""
+    """An AuthnRequest or LogoutRequest as it arrived, before anything about it is trusted."""
 
     binding: str
     saml_request: str
@@ -227,6 +243,31 @@ class AuthnRequest:
     issuer: str
     reply_url: str
     relay_state: str
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """What a request is (AUTHN_REQUEST or LOGOUT_REQUEST) and who sent it, after size and XML safety checks."""
+
+    kind: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    """A LogoutRequest that passed every check: signature (when the app has a verification certificate),
+    destination, age. `message` is pysaml2's, for the LogoutResponse."""
+
+    request_id: str
+    issue_instant: dt.datetime
+    name_id: str
+    relay_state: str
+    message: SamlLogoutRequest
+
+
+def within_limits(saml_request: str, relay_state: str) -> bool:
+    """Whether a request's parameters fit the limits _decode enforces."""
+    return len(saml_request) <= MAX_ENCODED_REQUEST and len(relay_state) <= MAX_RELAY_STATE
 
 
 def _decode(incoming: IncomingRequest) -> bytes:
@@ -269,18 +310,32 @@ def _parse(xml: bytes):
         ) from exc
     except defusedxml.ElementTree.ParseError as exc:
         raise SamlRequestError(MALFORMED, "The request isn't well-formed XML.") from exc
-    if root.tag != f"{SAMLP}AuthnRequest":
-        raise SamlRequestError(MALFORMED, "The request isn't a SAML 2.0 AuthnRequest.")
+    if root.tag not in {f"{SAMLP}{AUTHN_REQUEST}", f"{SAMLP}{LOGOUT_REQUEST}"}:
+        raise SamlRequestError(MALFORMED, "The request isn't a SAML 2.0 AuthnRequest or LogoutRequest.")
     return root
 
 
-def read_issuer(incoming: IncomingRequest) -> str:
-    """The Issuer of an AuthnRequest (the application's Identifier), after size and XML safety checks."""
+def read_message(incoming: IncomingRequest) -> IncomingMessage:
+    """The kind and Issuer (the application's Identifier) of a request, after size and XML safety checks."""
     root = _parse(_decode(incoming))
+    kind = root.tag.removeprefix(SAMLP)
     issuer = root.find(f"{SAML}Issuer")
     if issuer is None or not (issuer.text or "").strip():
-        raise SamlRequestError(MALFORMED, "The AuthnRequest has no Issuer.")
-    return issuer.text.strip()
+        raise SamlRequestError(MALFORMED, f"The {kind} has no Issuer.")
+    return IncomingMessage(kind=kind, issuer=issuer.text.strip())
+
+
+def _refused(kind_of_request: str, exc: Exception, *, signed: bool) -> SamlRequestError:
+    # pysaml2 raises many unrelated types for bad input; its message says what was wrong.
+    message = str(exc) or type(exc).__name__
+    kind = WRONG_DESTINATION if "destined" in message else UNSIGNED if signed else MALFORMED
+    return SamlRequestError(kind, f"The {kind_of_request} was refused: {message}")
+
+
+def _check_age(issue_instant: dt.datetime, value: str) -> None:
+    now = timezone.now()
+    if issue_instant < now - REQUEST_LIFETIME - CLOCK_SKEW or issue_instant > now + CLOCK_SKEW:
+        raise SamlRequestError(EXPIRED, f"The request was issued at {value}, outside the accepted time.")
 
 
 def read_authn_request(incoming: IncomingRequest, configuration: SamlConfiguration) -> AuthnRequest:
@@ -300,20 +355,12 @@ def read_authn_request(incoming: IncomingRequest, configuration: SamlConfigurati
                 signature=incoming.signature,
             )
         except Exception as exc:  # pysaml2 raises many unrelated types for bad input
-            kind = UNSIGNED if configuration.require_verification_certificates else MALFORMED
-            message = str(exc) or type(exc).__name__
-            if "destined" in message:
-                kind = WRONG_DESTINATION
-            raise SamlRequestError(kind, f"The AuthnRequest was refused: {message}") from exc
+            raise _refused(AUTHN_REQUEST, exc, signed=configuration.require_verification_certificates) from exc
         if parsed is None:
             raise SamlRequestError(MALFORMED, "The AuthnRequest couldn't be read.")
         message = parsed.message
     issue_instant = _instant(message.issue_instant)
-    now = timezone.now()
-    if issue_instant < now - REQUEST_LIFETIME - CLOCK_SKEW or issue_instant > now + CLOCK_SKEW:
-        raise SamlRequestError(
-            EXPIRED, f"The request was issued at {message.issue_instant}, outside the accepted time."
-        )
+    _check_age(issue_instant, message.issue_instant)
     if not message.id:
         raise SamlRequestError(MALFORMED, "The AuthnRequest has no ID.")
     return AuthnRequest(
@@ -325,9 +372,45 @@ def read_authn_request(incoming: IncomingRequest, configuration: SamlConfigurati
     )
 
 
-def _instant(value: str | None) -> dt.datetime:
+def read_logout_request(incoming: IncomingRequest, configuration: SamlConfiguration) -> LogoutRequest:
+    """Check a LogoutRequest from the application: signed with its verification certificate when it has one
+    (a sign-out anyone could forge is refused), meant for this endpoint, recent, naming someone."""
+    _parse(_decode(incoming))
+    signed = bool(configuration.verification_certificate)
+    with _server(configuration, want_signed_requests=signed) as server:
+        try:
+            parsed = server.parse_logout_request(
+                incoming.saml_request,
+                incoming.binding,
+                relay_state=incoming.relay_state or None,
+                sigalg=incoming.sig_alg,
+                signature=incoming.signature,
+            )
+        except Exception as exc:  # pysaml2 raises many unrelated types for bad input
+            raise _refused(LOGOUT_REQUEST, exc, signed=signed) from exc
+        if parsed is None:
+            raise SamlRequestError(MALFORMED, "The LogoutRequest couldn't be read.")
+        message = parsed.message
+    issue_instant = _instant(message.issue_instant, LOGOUT_REQUEST)
+    _check_age(issue_instant, message.issue_instant)
+    if message.not_on_or_after and _instant(message.not_on_or_after, LOGOUT_REQUEST) <= timezone.now() - CLOCK_SKEW:
+        raise SamlRequestError(EXPIRED, f"The LogoutRequest expired at {message.not_on_or_after}.")
+    if not message.id:
+        raise SamlRequestError(MALFORMED, "The LogoutRequest has no ID.")
+    if message.name_id is None or not (message.name_id.text or "").strip():
+        raise SamlRequestError(MALFORMED, "The LogoutRequest has no NameID: it must name who signs out.")
+    return LogoutRequest(
+        request_id=message.id,
+        issue_instant=issue_instant,
+        name_id=message.name_id.text.strip(),
+        relay_state=incoming.relay_state,
+        message=message,
+    )
+
+
+def _instant(value: str | None, kind_of_request: str = AUTHN_REQUEST) -> dt.datetime:
     if not value:
-        raise SamlRequestError(MALFORMED, "The AuthnRequest has no IssueInstant.")
+        raise SamlRequestError(MALFORMED, f"The {kind_of_request} has no IssueInstant.")
     try:
         instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -405,3 +488,20 @@ def authn_response(
         except (UnknownPrincipal, UnsupportedBinding) as exc:
             raise SamlRequestError(MALFORMED, str(exc)) from exc
     return base64.b64encode(str(response).encode()).decode()
+
+
+def logout_response_url(configuration: SamlConfiguration, logout_request: LogoutRequest) -> str:
+    """The Logout Url with a successful LogoutResponse to `logout_request`, by the HTTP-Redirect binding
+    (SAMLResponse, RelayState, and the SigAlg and Signature pysaml2 signs them with)."""
+    with _server(configuration) as server:
+        response = server.create_logout_response(logout_request.message, bindings=[BINDING_HTTP_REDIRECT], sign=False)
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            configuration.logout_url,
+            logout_request.relay_state,
+            response=True,
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+        )
+    return dict(info["headers"])["Location"]

@@ -1,14 +1,16 @@
-"""SAML sign-in flows: SP-initiated (an AuthnRequest at /{tenant}/saml2) and IdP-initiated (the My Apps tile).
+"""SAML flows: SP-initiated sign-in (an AuthnRequest at /{tenant}/saml2), IdP-initiated sign-in (the My Apps
+tile) and single logout (a LogoutRequest at /{tenant}/saml2).
 
 pysaml2 (samlidp.idp) reads and writes the messages; signin.policy decides who may sign in
-and writes the sign-in log. Every refusal raises SignInRefused, already logged, for the
-caller to show as Entra's error page.
+and writes the sign-in log. Every refusal raises SignInRefused for the caller to show as
+Entra's error page; a refused sign-in is logged, a refused sign-out is not (it is no sign-in).
 """
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.csp import CSP
@@ -19,7 +21,7 @@ from samlidp.models import SamlConfiguration
 from samlidp.services import ReplayedRequest, record_request_id
 from signin import codes
 from signin.models import SignInEvent
-from signin.policy import authorize_sign_in, refuse_sign_in
+from signin.policy import SignInRefused, authorize_sign_in, refuse_sign_in
 from signin.services import sign_in_method
 
 SAML = SignInEvent.Protocol.SAML
@@ -42,14 +44,34 @@ def _user_in(tenant: Tenant, account: Account | None) -> DirectoryUser | None:
     return DirectoryUser.objects.filter(tenant=tenant, account=account).first() if account is not None else None
 
 
+def _refuse_sign_out(
+    *,
+    request: HttpRequest,
+    tenant: Tenant,
+    error: codes.ErrorCode,
+    protocol: str,
+    account: Account | None,
+    user: DirectoryUser | None,
+    application: Application | None = None,
+    app_id: str = "",
+    **values: object,
+) -> SignInRefused:
+    """refuse_sign_in's refusal, for a LogoutRequest: the same error page, nothing in the sign-in log."""
+    app_name = application.display_name if application is not None else ""
+    message = error.format(app_id=app_id, app=app_name, tenant=tenant.display_name, **values)
+    return SignInRefused(error, message, request=request, application=application)
+
+
 def read_request(
     request: HttpRequest, *, tenant: Tenant, incoming: idp.IncomingRequest, account: Account | None
-) -> tuple[SamlConfiguration, idp.AuthnRequest]:
-    """The application that sent the AuthnRequest and the checked request; SignInRefused if any check fails.
+) -> tuple[SamlConfiguration, idp.AuthnRequest | idp.LogoutRequest]:
+    """The application that sent the AuthnRequest or LogoutRequest and the checked request; SignInRefused if
+    any check fails.
 
     The issuer must be a SAML application of this tenant (AADSTS700016), the request well-formed,
-    signed when the application requires it, meant for this endpoint and recent (pysaml2 and
-    samlidp.idp check those), and its AssertionConsumerServiceURL the Reply URL (AADSTS50011).
+    signed when the application requires it (a LogoutRequest: when it has a verification
+    certificate), meant for this endpoint and recent (pysaml2 and samlidp.idp check those), and
+    an AuthnRequest's AssertionConsumerServiceURL the Reply URL (AADSTS50011).
     """
     refusal = {
         "request": request,
@@ -61,19 +83,27 @@ def read_request(
     if not incoming.saml_request:
         raise refuse_sign_in(error=codes.SAML_REQUEST_MISSING, **refusal)
     try:
-        issuer = idp.read_issuer(incoming)
+        message = idp.read_message(incoming)
     except idp.SamlRequestError as error:
         raise refuse_sign_in(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
+    refuse = _refuse_sign_out if message.kind == idp.LOGOUT_REQUEST else refuse_sign_in
     configuration = (
-        SamlConfiguration.objects.select_related("application__tenant").filter(tenant=tenant, entity_id=issuer).first()
+        SamlConfiguration.objects.select_related("application__tenant")
+        .filter(tenant=tenant, entity_id=message.issuer)
+        .first()
     )
     if configuration is None:
-        raise refuse_sign_in(error=codes.APP_NOT_FOUND, app_id=issuer[:MAX_ECHOED], **refusal)
+        raise refuse(error=codes.APP_NOT_FOUND, app_id=message.issuer[:MAX_ECHOED], **refusal)
     refusal.update(application=configuration.application, app_id=str(configuration.application_id))
+    if message.kind == idp.LOGOUT_REQUEST:
+        try:
+            return configuration, idp.read_logout_request(incoming, configuration)
+        except idp.SamlRequestError as error:
+            raise refuse(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
     try:
         authn_request = idp.read_authn_request(incoming, configuration)
     except idp.SamlRequestError as error:
-        raise refuse_sign_in(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
+        raise refuse(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
     if authn_request.reply_url != configuration.reply_url:
         raise refuse_sign_in(error=codes.REPLY_URL_MISMATCH, reply_url=authn_request.reply_url[:MAX_ECHOED], **refusal)
     return configuration, authn_request
@@ -108,6 +138,64 @@ def answer_request(
         in_response_to=authn_request.request_id,
         relay_state=authn_request.relay_state,
     )
+
+
+def answer_logout(
+    request: HttpRequest, *, configuration: SamlConfiguration, logout_request: idp.LogoutRequest
+) -> HttpResponse:
+    """Sign the person out of the portal and send the signed LogoutResponse to the app's Logout Url.
+
+    Refused, with nothing changed, when the app has no Logout Url or can't sign (AADSTS50061, AADSTS50000),
+    when the request's ID was already answered (AADSTS75005), and when it names someone other than the
+    person signed in (AADSTS50061). Nobody signed in is already signed out: the app gets its response.
+    """
+    application = configuration.application
+    account = request.user if request.user.is_authenticated else None
+    user = _user_in(configuration.tenant, account)
+    refusal = {
+        "request": request,
+        "tenant": configuration.tenant,
+        "protocol": SAML,
+        "account": account,
+        "user": user,
+        "application": application,
+        "app_id": str(application.pk),
+    }
+    if not configuration.logout_url:
+        raise _refuse_sign_out(
+            error=codes.SAML_SIGN_OUT_INVALID,
+            detail=f"{application.display_name} has no Logout Url in its Basic SAML Configuration.",
+            **refusal,
+        )
+    if not idp.can_sign(configuration):
+        raise _refuse_sign_out(
+            error=codes.SIGN_IN_SERVICE_ISSUE,
+            detail=f"{application.display_name} has no active, unexpired SAML signing certificate.",
+            **refusal,
+        )
+    if account is not None:
+        signed_in_as = idp.attribute_value(user, configuration.name_id_source) if user is not None else ""
+        if signed_in_as.casefold() != logout_request.name_id.casefold():
+            raise _refuse_sign_out(
+                error=codes.SAML_SIGN_OUT_INVALID,
+                detail=f"The LogoutRequest names '{logout_request.name_id[:MAX_ECHOED]}', who isn't the person "
+                "signed in here.",
+                **refusal,
+            )
+    location = idp.logout_response_url(configuration, logout_request)
+    try:
+        record_request_id(
+            application=application,
+            request_id=logout_request.request_id,
+            issue_instant=logout_request.issue_instant,
+            forget_before=timezone.now() - idp.REQUEST_LIFETIME - 2 * idp.CLOCK_SKEW,
+        )
+    except ReplayedRequest as replay:
+        raise _refuse_sign_out(
+            error=codes.SAML_REPLAYED_REQUEST, request_id=logout_request.request_id[:MAX_ECHOED], **refusal
+        ) from replay
+    logout(request)
+    return HttpResponseRedirect(location)
 
 
 def post_response(

@@ -78,13 +78,10 @@ def _after_sign_in(request: HttpRequest, tenant: Tenant, incoming: idp.IncomingR
 
 def _resubmit(request: HttpRequest) -> HttpResponse:
     """An HTTP-POST request from another site arrives without the session cookie (SameSite=Lax), as if nobody
-    were signed in; answering it would start a new session over the person's own. The same request is posted
-    again from this site's own page, which the browser sends with the cookie. Nothing is stored meanwhile."""
-    fields = [
-        (name, request.POST[name])
-        for name in ("SAMLRequest", "RelayState")
-        if name in request.POST and len(request.POST[name]) <= idp.MAX_ENCODED_REQUEST
-    ]
+    were signed in; answering it would start a new session over the person's own (or, for a LogoutRequest,
+    leave it signed in). The same request, within idp.within_limits, is posted again from this site's own
+    page, which the browser sends with the cookie. Nothing is stored meanwhile."""
+    fields = [(name, request.POST[name]) for name in ("SAMLRequest", "RelayState") if name in request.POST]
     context = {"application_name": "the application", "action": request.path, "fields": [*fields, (RESUBMITTED, "1")]}
     return render(request, "samlidp/post_response.html", context)
 
@@ -95,7 +92,8 @@ def _resubmit(request: HttpRequest) -> HttpResponse:
 # No HEAD: answering uses up the request's ID, which a link checker's HEAD must not do.
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest, tenant: str) -> HttpResponse:
-    """SP-initiated sign-in: an AuthnRequest by the HTTP-Redirect or HTTP-POST binding."""
+    """SP-initiated sign-in (an AuthnRequest) or single logout (a LogoutRequest), by the HTTP-Redirect or
+    HTTP-POST binding."""
     found, error_page = tenant_or_error(request, tenant)
     if found is None:
         return error_page
@@ -103,12 +101,17 @@ def sign_in(request: HttpRequest, tenant: str) -> HttpResponse:
         request.method == "POST"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and RESUBMITTED not in request.POST
+        # An oversized request is refused at once, as when it comes with the cookie.
+        and idp.within_limits(request.POST.get("SAMLRequest", ""), request.POST.get("RelayState", ""))
     ):
         return _resubmit(request)
     account = request.user if request.user.is_authenticated else None
     incoming = _incoming(request)
     try:
-        configuration, authn_request = signon.read_request(request, tenant=found, incoming=incoming, account=account)
+        configuration, checked = signon.read_request(request, tenant=found, incoming=incoming, account=account)
+        if isinstance(checked, idp.LogoutRequest):
+            return signon.answer_logout(request, configuration=configuration, logout_request=checked)
+        authn_request = checked
         if account is None:
             return _after_sign_in(request, found, incoming)
         return signon.answer_request(request, configuration=configuration, authn_request=authn_request, account=account)

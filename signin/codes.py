@@ -98,8 +98,9 @@ SAML_SIGNATURE_REQUIRED = ErrorCode(
 SAML_REPLAYED_REQUEST = ErrorCode(
     75005,
     "The request is not a valid Saml2 protocol message. The request with ID '{request_id}' was already answered: "
-    "the application must send a new sign-in request.",
+    "the application must send a new request.",
 )
+SAML_SIGN_OUT_INVALID = ErrorCode(50061, "Unable to complete sign out. The request was invalid. {detail}")
 REPLY_URL_MISMATCH = ErrorCode(
     50011,
     "The reply URL '{reply_url}' specified in the request does not match the reply URLs configured for the "

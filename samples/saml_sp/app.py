@@ -3,7 +3,9 @@
 It trusts the identity provider only through the federation metadata it downloads from the
 App Federation Metadata Url, sends SP-initiated AuthnRequests (HTTP-Redirect), accepts
 IdP-initiated responses from the My Apps tile, and shows who signed in and every attribute
-of the signed assertion it validated. A plain WSGI app: no Django, no shared code with the portal.
+of the signed assertion it validated. Its Sign out is SP-initiated single logout: a
+LogoutRequest to the portal, whose signed LogoutResponse it checks at /slo/ (its Logout Url).
+A plain WSGI app: no Django, no shared code with the portal.
 """
 
 import datetime as dt
@@ -20,8 +22,10 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.response import StatusError
+from saml2.saml import NameID
+from saml2.sigver import RSACrypto, verify_redirect_signature
 
-from samples.web import cookie_value, page, redirect, respond
+from samples.web import cookie_value, page, query, redirect, respond
 
 # The demo's Salesforce (directory/demo.py gives it this application id, SALESFORCE_ID).
 DEMO_APP_ID = "5a1e5f0c-0000-4000-8000-00000000a11e"
@@ -32,6 +36,8 @@ DEMO_METADATA_URL = (
 DEMO_BASE_URL = "http://127.0.0.1:8001"
 COOKIE = "sample_saml_session"
 MAX_FORM_BYTES = 256 * 1024
+# The query parameters of an HTTP-Redirect LogoutResponse that its Signature covers, and the Signature.
+SIGNED_RESPONSE_PARAMETERS = ("SAMLResponse", "RelayState", "SigAlg", "Signature")
 
 
 @dataclass
@@ -52,6 +58,8 @@ class SampleServiceProvider:
     title: str = "Salesforce (sample SAML app)"
     outstanding: dict[str, str] = field(default_factory=dict)
     sessions: dict[str, SignedIn] = field(default_factory=dict)
+    # LogoutRequests sent, by ID, waiting for their LogoutResponse.
+    outstanding_logouts: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -62,6 +70,11 @@ class SampleServiceProvider:
     def acs_url(self) -> str:
         return f"{self.base_url}/acs/"
 
+    @property
+    def logout_url(self) -> str:
+        """Where the identity provider sends its LogoutResponse (the app's Logout Url)."""
+        return f"{self.base_url}/slo/"
+
     def config(self, *, with_idp: bool = True) -> SPConfig:
         settings = {
             "entityid": self.entity_id,
@@ -70,7 +83,10 @@ class SampleServiceProvider:
             "allow_unknown_attributes": True,
             "service": {
                 "sp": {
-                    "endpoints": {"assertion_consumer_service": [(self.acs_url, BINDING_HTTP_POST)]},
+                    "endpoints": {
+                        "assertion_consumer_service": [(self.acs_url, BINDING_HTTP_POST)],
+                        "single_logout_service": [(self.logout_url, BINDING_HTTP_REDIRECT)],
+                    },
                     # Trust nothing unsigned: both the response and the assertion must carry valid signatures.
                     "want_response_signed": True,
                     "want_assertions_signed": True,
@@ -103,6 +119,8 @@ class SampleServiceProvider:
                 return respond(start_response, "200 OK", body, "application/samlmetadata+xml")
             if path == "/sign-out/" and method == "POST":
                 return self._sign_out(environ, start_response)
+            if path == "/slo/" and method == "GET":
+                return self._logout_response(environ, start_response)
             return page(start_response, "404 Not Found", self.title, "<p>There is no such page here.</p>")
         except Exception as exc:  # a sample shows any failure as a page, never a traceback
             return page(
@@ -136,7 +154,7 @@ class SampleServiceProvider:
             "<h2>Claims in the signed assertion</h2>"
             f"<table><thead><tr><th scope='col'>Claim</th><th scope='col'>Value</th></tr></thead><tbody>{rows}"
             "</tbody></table>"
-            "<form method='post' action='/sign-out/'><button type='submit'>Sign out of the sample</button></form>"
+            "<form method='post' action='/sign-out/'><button type='submit'>Sign out</button></form>"
         )
         return page(start_response, "200 OK", self.title, body)
 
@@ -187,9 +205,64 @@ class SampleServiceProvider:
         )
 
     def _sign_out(self, environ, start_response):
+        """SP-initiated single logout: end the session here, then a LogoutRequest (HTTP-Redirect) to the
+        identity provider's SingleLogoutService from its metadata, naming who signed in."""
         with self.lock:
-            self.sessions.pop(cookie_value(environ, COOKIE), None)
-        return redirect(start_response, "/", headers=[("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")])
+            signed_in = self.sessions.pop(cookie_value(environ, COOKIE), None)
+        clear = [("Set-Cookie", f"{COOKIE}=; Path=/; Max-Age=0")]
+        if signed_in is None:
+            return redirect(start_response, "/", headers=clear)
+        client = Saml2Client(config=self.config())
+        destination = client.metadata.single_logout_service(signed_in.issuer, BINDING_HTTP_REDIRECT, "idpsso")[0][
+            "location"
+        ]
+        request_id, request = client.create_logout_request(
+            destination,
+            signed_in.issuer,
+            name_id=NameID(text=signed_in.name_id, format=signed_in.name_id_format or None),
+        )
+        info = client.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination, sign=False)
+        with self.lock:
+            self.outstanding_logouts.add(request_id)
+        return redirect(start_response, dict(info["headers"])["Location"], headers=clear)
+
+    def _logout_response(self, environ, start_response):
+        """The Logout Url: a LogoutResponse to one of our LogoutRequests, signed by the identity provider
+        (SigAlg and Signature over the query, checked against the signing certificates of its metadata)."""
+        message = query(environ)
+        saml_response = message.get("SAMLResponse", "")
+        if not saml_response or "Signature" not in message or "SigAlg" not in message:
+            return page(start_response, "400 Bad Request", self.title, "<p role='alert'>No signed LogoutResponse.</p>")
+        client = Saml2Client(config=self.config())
+        response = client.parse_logout_request_response(saml_response, BINDING_HTTP_REDIRECT)
+        if response is None or not response.verify():
+            return page(
+                start_response, "400 Bad Request", self.title, "<p role='alert'>The LogoutResponse was not valid.</p>"
+            )
+        signed = {name: value for name, value in message.items() if name in SIGNED_RESPONSE_PARAMETERS}
+        certificates = client.metadata.certs(response.issuer(), "idpsso", "signing")
+        if not any(verify_redirect_signature(signed, RSACrypto(None), cert) for _, cert in certificates):
+            return page(
+                start_response,
+                "400 Bad Request",
+                self.title,
+                "<p role='alert'>The LogoutResponse isn't signed by the identity provider.</p>",
+            )
+        with self.lock:
+            expected = response.in_response_to in self.outstanding_logouts
+            self.outstanding_logouts.discard(response.in_response_to)
+        if not expected:
+            return page(
+                start_response,
+                "400 Bad Request",
+                self.title,
+                "<p role='alert'>The LogoutResponse answers no sign-out of this app.</p>",
+            )
+        body = (
+            "<p role='status' data-testid='signed-out'>You're signed out of this app and of Access Portal.</p>"
+            "<p><a href='/login/'>Sign in with Access Portal</a></p>"
+        )
+        return page(start_response, "200 OK", self.title, body)
 
 
 def _instant(timestamp: int | None) -> str:

@@ -154,6 +154,12 @@ def serve_salesforce_sample(live_server, serve_sample) -> SampleServiceProvider:
     sample = started[0]
     salesforce = Application.objects.get(pk=SALESFORCE_ID)
     if SamlConfiguration.objects.filter(application=salesforce).exists():
-        configure_saml(application=salesforce, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
+        configure_saml(
+            application=salesforce,
+            actor=None,
+            entity_id=sample.entity_id,
+            reply_url=sample.acs_url,
+            logout_url=sample.logout_url,
+        )
         update_application(application=salesforce, actor=None, homepage_url=f"{sample.base_url}/")
     return sample

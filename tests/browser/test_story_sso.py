@@ -1,5 +1,6 @@
 """Single sign-on stories: Megan's Contoso Expenses tile signs her in to the sample OpenID Connect app; the
-guest who just redeemed opens Salesforce, the sample SAML app, from his tile; an unassigned person gets AADSTS50105."""
+guest who just redeemed opens Salesforce, the sample SAML app, from his tile and signs out of it and the portal
+(single logout); an unassigned person gets AADSTS50105."""
 
 from playwright.sync_api import Page, expect
 
@@ -63,6 +64,12 @@ def test_the_guest_who_just_redeemed_opens_salesforce_through_a_signed_saml_asse
     event = SignInEvent.objects.get(protocol="saml20")
     assert (event.status, event.user_id, str(event.resource_id)) == ("success", guest.pk, str(SALESFORCE_ID))
     assert event.cross_tenant_access_type == SignInEvent.CrossTenantAccessType.B2B_COLLABORATION
+
+    # Sign out in the app is single logout: the portal signs him out and the app checks its signed answer.
+    app_page.get_by_role("button", name="Sign out").click()
+    expect(app_page.get_by_test_id("signed-out")).to_have_text("You're signed out of this app and of Access Portal.")
+    page.goto("/")
+    expect(page.get_by_label("Email address")).to_be_visible()
 
 
 def test_an_unassigned_person_signing_in_from_the_sample_saml_app_gets_aadsts50105(page: Page, demo):

@@ -349,7 +349,7 @@ def test_in_demo_mode_without_a_site_url_the_endpoints_are_absolute_at_the_addre
 
 @pytest.fixture
 def signing_sp(tmp_path, client, sample, configuration) -> Saml2Client:
-    """An SP that signs its AuthnRequests (HTTP-Redirect: SigAlg and Signature in the query), and an app
+    """An SP that signs its requests (HTTP-Redirect: SigAlg and Signature in the query), and an app
     that requires it, with the SP's certificate as verification certificate."""
     pair = certificates.generate_key_pair(now=timezone.now())
     (tmp_path / "key.pem").write_text(pair.private_key_pem)
@@ -372,7 +372,10 @@ def signing_sp(tmp_path, client, sample, configuration) -> Saml2Client:
             "metadata": {"inline": [client.get(metadata_path(configuration)).content.decode()]},
             "service": {
                 "sp": {
-                    "endpoints": {"assertion_consumer_service": [(sample.acs_url, BINDING_HTTP_POST)]},
+                    "endpoints": {
+                        "assertion_consumer_service": [(sample.acs_url, BINDING_HTTP_POST)],
+                        "single_logout_service": [(sample.logout_url, BINDING_HTTP_REDIRECT)],
+                    },
                     "authn_requests_signed": True,
                 }
             },
@@ -433,3 +436,19 @@ def test_head_does_not_use_up_the_request(client, sp, person):
     _, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
     assert client.head(redirect_path(info)).status_code == 405
     assert client.get(redirect_path(info)).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["SAMLRequest", "RelayState"])
+def test_an_oversized_post_from_another_site_is_refused_at_once_with_aadsts75005(client, sp, person, field):
+    endpoint = f"/{person.tenant_id}/saml2"
+    _, request = sp.create_authn_request(destination=f"{SITE}{endpoint}")
+    fields = {"SAMLRequest": base64.b64encode(str(request).encode()).decode(), "RelayState": "r-1"}
+    fields[field] = "A" * (idp.MAX_ENCODED_REQUEST + 1)
+    # Without the session cookie, as a cross-site POST arrives: not posted again, refused like any oversized request.
+    response = client.post(endpoint, fields)
+    page = response.content.decode()
+    assert response.status_code == 400, page
+    assert "AADSTS75005" in page and "AADSTS750054" not in page
+    assert "longer than" in page
+    assert 'name="SAMLRequest"' not in page
+    assert SignInEvent.objects.get().error_code == 75005

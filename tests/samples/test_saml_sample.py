@@ -1,7 +1,8 @@
 """The sample SAML app (pysaml2's SP) signs a person in against a live Access Portal.
 
 The SP trusts the portal only through the App Federation Metadata Url it downloads; the
-portal never calls the SP. SP-initiated (HTTP-Redirect and HTTP-POST) and IdP-initiated (the tile).
+portal never calls the SP. SP-initiated (HTTP-Redirect and HTTP-POST) and IdP-initiated (the tile),
+and the sample's Sign out: SP-initiated single logout, the signed LogoutResponse checked by the SP.
 """
 
 import base64
@@ -38,7 +39,13 @@ def wired(transactional_db, settings, live_server, serve_sample):
 
     serve_sample(make_app)
     sample = providers[0]
-    configure_saml(application=application, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
+    configure_saml(
+        application=application,
+        actor=None,
+        entity_id=sample.entity_id,
+        reply_url=sample.acs_url,
+        logout_url=sample.logout_url,
+    )
     return application, sample
 
 
@@ -150,3 +157,32 @@ def test_an_unassigned_person_gets_aadsts50105_and_the_sp_gets_nothing(wired, li
     assert "AADSTS50105" in portal_page.text
     assert 'name="SAMLResponse"' not in portal_page.text
     assert SignInEvent.objects.get(protocol="saml20").error_code == 50105
+
+
+def test_sign_out_is_single_logout_through_a_signed_logout_response(wired, live_server):
+    application, sample = wired
+    user = person_of(application)
+    browser = signed_in_browser(live_server, user)
+    assert_signed_in(post_on(browser, browser.get(f"{sample.base_url}/login/", timeout=TIMEOUT)), user)
+
+    # The sample's Sign out sends its LogoutRequest to the portal by redirect ...
+    to_portal = browser.post(f"{sample.base_url}/sign-out/", allow_redirects=False, timeout=TIMEOUT)
+    assert to_portal.status_code == 303
+    assert to_portal.headers["Location"].startswith(f"{live_server.url}/{application.tenant_id}/saml2?SAMLRequest=")
+    # ... the portal signs the person out and redirects to the Logout Url with a signed LogoutResponse ...
+    to_app = browser.get(to_portal.headers["Location"], allow_redirects=False, timeout=TIMEOUT)
+    assert to_app.status_code == 302, to_app.text
+    logout_response = to_app.headers["Location"]
+    assert logout_response.startswith(f"{sample.logout_url}?SAMLResponse=")
+    assert "&SigAlg=" in logout_response and "&Signature=" in logout_response
+    # ... which the SP validates.
+    signed_out = browser.get(logout_response, timeout=TIMEOUT)
+    assert signed_out.status_code == 200, signed_out.text
+    assert "You're signed out of this app and of Access Portal." in signed_out.text
+    assert "Nobody is signed in." in browser.get(f"{sample.base_url}/", timeout=TIMEOUT).text
+    portal = browser.get(f"{live_server.url}/", allow_redirects=False, timeout=TIMEOUT)
+    assert portal.status_code == 302 and "/sign-in/" in portal.headers["Location"]
+    # The same response again answers no outstanding sign-out; a tampered one isn't the portal's signature.
+    assert "answers no sign-out" in browser.get(logout_response, timeout=TIMEOUT).text
+    tampered = logout_response.replace("&SigAlg=", "&RelayState=elsewhere&SigAlg=")
+    assert "isn't signed by the identity provider" in browser.get(tampered, timeout=TIMEOUT).text
