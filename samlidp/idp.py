@@ -459,11 +459,13 @@ def authn_response(
     user: DirectoryUser,
     in_response_to: str | None,
     authn_context: str = AUTHN_CONTEXT,
+    authn_instant: dt.datetime | None = None,
 ) -> str:
     """The signed Response (signed assertion inside) for `user`, base64-encoded for the HTTP-POST binding.
 
     `in_response_to` is the AuthnRequest's ID, or None for an IdP-initiated sign-in (the tile);
-    `authn_context` the AuthnContextClassRef of how the person signed in.
+    `authn_context` the AuthnContextClassRef of how the person signed in, `authn_instant` when (the
+    AuthnInstant; pysaml2 says now when it's None).
     """
     name_id = NameID(
         format=configuration.name_id_format,
@@ -479,7 +481,11 @@ def authn_response(
                 sp_entity_id=configuration.entity_id,
                 name_id=name_id,
                 userid=str(user.pk),
-                authn={"class_ref": authn_context, "authn_auth": idp_entity_id(configuration.application.tenant)},
+                authn={
+                    "class_ref": authn_context,
+                    "authn_auth": idp_entity_id(configuration.application.tenant),
+                    **({"authn_instant": int(authn_instant.timestamp())} if authn_instant else {}),
+                },
                 sign_response=True,
                 sign_assertion=True,
                 sign_alg=SIG_RSA_SHA256,

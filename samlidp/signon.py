@@ -22,7 +22,7 @@ from samlidp.services import ReplayedRequest, record_request_id
 from signin import codes
 from signin.models import SignInEvent
 from signin.policy import SignInRefused, authorize_sign_in, refuse_sign_in
-from signin.services import sign_in_method
+from signin.services import sign_in_method, sign_in_time
 
 SAML = SignInEvent.Protocol.SAML
 ERRORS = {
@@ -228,6 +228,7 @@ def post_response(
         user=user,
         in_response_to=in_response_to,
         authn_context=AUTHN_CONTEXTS.get(sign_in_method(request), idp.AUTHN_CONTEXT),
+        authn_instant=sign_in_time(request),
     )
     fields = [("SAMLResponse", saml_response), *([("RelayState", relay_state)] if relay_state else [])]
     context = {"application_name": application.display_name, "action": configuration.reply_url, "fields": fields}

@@ -137,7 +137,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=payload.data.get("nonce", ""),
             code_challenge=payload.data.get("code_challenge", ""),
             code_challenge_method=payload.data.get("code_challenge_method", ""),
-            auth_time=now,
+            auth_time=self.server.auth_time or now,
             authentication_method=self.server.authentication_method,
             expires_date_time=now + CODE_LIFETIME,
         )
@@ -260,10 +260,18 @@ def _error_for(error: OAuth2Error, *, client_id: str, tenant: Tenant) -> tuple[E
 class TenantAuthorizationServer(AuthorizationServer):
     """One tenant's authorization server: clients are that tenant's app registrations."""
 
-    def __init__(self, tenant: Tenant, *, authentication_method: str = SignInEvent.Protocol.PASSWORD) -> None:
+    def __init__(
+        self,
+        tenant: Tenant,
+        *,
+        authentication_method: str = SignInEvent.Protocol.PASSWORD,
+        auth_time: datetime.datetime | None = None,
+    ) -> None:
         self.tenant = tenant
-        # How the person being authorized signed in (signin.services.sign_in_method): their codes' `amr`.
+        # How and when the person being authorized signed in (signin.services.sign_in_method and
+        # sign_in_time): their codes' `amr` and `auth_time`.
         self.authentication_method = authentication_method
+        self.auth_time = auth_time
         super().__init__(client_model=AppRegistration, token_model=None)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True), AzureOpenIDCode()])
         self.register_grant(ClientCredentialsGrant)

@@ -380,13 +380,27 @@ def _home_user(account: Account) -> DirectoryUser | None:
     return next((u for u in users if not u.is_guest), users[0] if users else None)
 
 
-# How the person of this session signed in to the portal: a SignInEvent.Protocol (password or emailOtp).
+# How the person of this session signed in to the portal: a SignInEvent.Protocol (password or emailOtp),
+# and when (an ISO 8601 date and time).
 SIGN_IN_METHOD = "signin.method"
+SIGN_IN_TIME = "signin.time"
 
 
 def sign_in_method(request: HttpRequest) -> str:
     """How the signed-in person proved who they are, for the id token's `amr` and SAML's AuthnContext."""
     return request.session.get(SIGN_IN_METHOD, SignInEvent.Protocol.PASSWORD)
+
+
+def sign_in_time(request: HttpRequest) -> datetime.datetime | None:
+    """When the signed-in person signed in to the portal, for the id token's `auth_time`; None if nobody is.
+
+    A session from before the portal remembered it falls back to the account's last sign-in."""
+    if not request.user.is_authenticated:
+        return None
+    stored = request.session.get(SIGN_IN_TIME)
+    if stored:
+        return datetime.datetime.fromisoformat(stored)
+    return request.user.last_login or timezone.now()
 
 
 def record_portal_sign_in(
@@ -398,7 +412,8 @@ def record_portal_sign_in(
     error: ErrorCode | None = None,
 ) -> SignInEvent | None:
     """Logs a sign-in to the portal itself (password or one-time passcode), in the person's home tenant;
-    after a successful one the session remembers how the person signed in (sign_in_method).
+    after a successful one the session remembers how and when the person signed in (sign_in_method,
+    sign_in_time).
 
     `user` names the directory user when the caller knows it (a guest redeeming an invitation);
     otherwise the account with this email is looked up. Nothing is logged for an address no
@@ -406,6 +421,7 @@ def record_portal_sign_in(
     """
     if error is None:
         request.session[SIGN_IN_METHOD] = protocol
+        request.session[SIGN_IN_TIME] = timezone.now().isoformat()
     if user is None:
         account = Account.objects.filter(email__iexact=email.strip()[:254]).first()
         user = _home_user(account) if account is not None else None

@@ -26,7 +26,7 @@ from signin.keys import InvalidToken
 from signin.models import AppRegistration, SignInEvent
 from signin.oauth import SUPPORTED_SCOPES, TenantAuthorizationServer, _error_for, find_registration
 from signin.policy import SignInRefused, authorize_sign_in, refuse_sign_in
-from signin.services import record_sign_in, sign_in_method
+from signin.services import record_sign_in, sign_in_method, sign_in_time
 from signin.tenancy import resolve_tenant
 
 # Longer values are refused before any parsing: no registration, state or challenge needs more.
@@ -132,7 +132,9 @@ def authorize(request: HttpRequest, tenant: str) -> HttpResponse:
     except SignInRefused as refused:
         return render_error(request, refused)
 
-    server = TenantAuthorizationServer(found, authentication_method=sign_in_method(request))
+    server = TenantAuthorizationServer(
+        found, authentication_method=sign_in_method(request), auth_time=sign_in_time(request)
+    )
     if account is None and request.GET.get("prompt") != "none":
         return redirect_to_login(request.get_full_path())
     try:

@@ -1,6 +1,8 @@
-"""How the person signed in reaches the app: the id token's `amr` and the SAML AuthnContextClassRef."""
+"""How and when the person signed in reaches the app: the id token's `amr` and `auth_time`, the SAML
+AuthnContextClassRef and AuthnInstant."""
 
 import base64
+import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import defusedxml.ElementTree
@@ -9,7 +11,8 @@ from django.urls import reverse
 
 from samlidp.services import configure_saml
 from signin import keys, tokens
-from tests.factories import AppRoleAssignmentFactory, DirectoryUserFactory
+from signin.services import SIGN_IN_TIME
+from tests.factories import DEFAULT_PASSWORD, AppRoleAssignmentFactory, DirectoryUserFactory
 from tests.invitations.redemption_support import code_from_outbox, invite
 from tests.samlidp.forms import posted_form
 from tests.signin.test_authorize import _authorize, _redeem, _sign_in
@@ -73,3 +76,53 @@ def test_saml_authn_context_follows_the_sign_in(https_client, registration, gues
     https_client.logout()
     _sign_in(https_client, assigned_member)
     assert authn_context_of_the_tile(https_client, application).endswith(":PasswordProtectedTransport")
+
+
+def sign_in_on_the_page(client, user) -> None:
+    """The portal's own sign-in page, which remembers in the session when the person signed in."""
+    response = client.post(reverse("portal:sign-in"), {"username": user.account.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302, response.content.decode()
+
+
+def signed_in_two_hours_ago(client) -> datetime.datetime:
+    """The session of a person who signed in two hours ago (the clock isn't mocked: the stored time is moved)."""
+    session = client.session
+    signed_in = datetime.datetime.fromisoformat(session[SIGN_IN_TIME]) - datetime.timedelta(hours=2)
+    session[SIGN_IN_TIME] = signed_in.isoformat()
+    session.save()
+    return signed_in
+
+
+def test_auth_time_is_when_the_person_signed_in_not_when_the_code_was_issued(
+    https_client, registration, secret, assigned_member
+):
+    sign_in_on_the_page(https_client, assigned_member)
+    signed_in = signed_in_two_hours_ago(https_client)
+    claims = id_token_claims(https_client, registration, secret)
+    assert claims["auth_time"] == int(signed_in.timestamp())
+    assert claims["iat"] - claims["auth_time"] >= 2 * 60 * 60
+
+
+def test_auth_time_of_a_session_that_did_not_record_it_is_the_accounts_last_sign_in(
+    https_client, registration, secret, assigned_member
+):
+    _sign_in(https_client, assigned_member)
+    assert SIGN_IN_TIME not in https_client.session
+    assigned_member.account.refresh_from_db()
+    claims = id_token_claims(https_client, registration, secret)
+    assert claims["auth_time"] == int(assigned_member.account.last_login.timestamp())
+
+
+def test_saml_authn_instant_is_when_the_person_signed_in(https_client, registration, assigned_member):
+    application = registration.application
+    application.single_sign_on_mode, application.sign_on_url = "saml", ""
+    application.save()
+    sign_in_on_the_page(https_client, assigned_member)
+    signed_in = signed_in_two_hours_ago(https_client)
+    configure_saml(
+        application=application, actor=None, entity_id="https://sp.example/", reply_url="https://sp.example/acs"
+    )
+    _, fields = posted_form(https_client.get(reverse("portal:launch", args=[application.pk])).content.decode())
+    root = defusedxml.ElementTree.fromstring(base64.b64decode(fields["SAMLResponse"]))
+    statement = root.find(f"{SAML}Assertion/{SAML}AuthnStatement")
+    assert statement.get("AuthnInstant") == signed_in.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
