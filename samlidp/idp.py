@@ -24,11 +24,12 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md
 from saml2 import xmldsig as ds
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor, metadata_tostring_fix, sign_entity_descriptor
+from saml2.pack import http_redirect_message
 from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
 from saml2.saml import NameID
 from saml2.samlp import LogoutRequest as SamlLogoutRequest
 from saml2.server import Server
-from saml2.sigver import security_context
+from saml2.sigver import SIGNER_ALGS, RSASigner, security_context
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from accessportal.links import site_url
@@ -501,13 +502,27 @@ def logout_response_url(configuration: SamlConfiguration, logout_request: Logout
     (SAMLResponse, RelayState, and the SigAlg and Signature pysaml2 signs them with)."""
     with _server(configuration) as server:
         response = server.create_logout_response(logout_request.message, bindings=[BINDING_HTTP_REDIRECT], sign=False)
-        info = server.apply_binding(
-            BINDING_HTTP_REDIRECT,
-            str(response),
-            configuration.logout_url,
-            logout_request.relay_state,
-            response=True,
-            sign=True,
+        info = http_redirect_message(
+            message=str(response),
+            location=configuration.logout_url,
+            relay_state=logout_request.relay_state,
+            typ="SAMLResponse",
             sigalg=SIG_RSA_SHA256,
+            sign=True,
+            backend=_OwnSigner(server.sec.sec_backend.key),
         )
     return dict(info["headers"])["Location"]
+
+
+class _OwnSigner:
+    """A crypto backend for pysaml2's HTTP-Redirect signing that gives each signature its own signer.
+
+    pysaml2's own (RSACrypto) sets the key on one signer per algorithm shared by the whole process,
+    so two requests at once, for apps with different keys, could sign with each other's key."""
+
+    def __init__(self, key: object) -> None:
+        self.key = key
+
+    def get_signer(self, sigalg: str, sigkey: object = None) -> RSASigner | None:
+        shared = SIGNER_ALGS.get(sigalg)
+        return RSASigner(shared.digest, sigkey or self.key) if shared is not None else None
