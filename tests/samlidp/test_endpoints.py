@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import re
 import uuid
-import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,65 +15,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
 from saml2.xmldsig import SIG_RSA_SHA256
 
-from samlidp import certificates, idp
+from samlidp import idp
 from samlidp.models import SamlRequestId, SamlSigningCertificate
 from samlidp.services import configure_saml
-from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
-from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
-from tests.samlidp.forms import posted_form
+from tests.factories import ApplicationFactory, DirectoryUserFactory
+from tests.samlidp.support import SITE, XXE, deflated, metadata_path, posted_form, redirect_path, sign_in
 
-pytestmark = pytest.mark.django_db
-SITE = "http://testserver"
-
-
-@pytest.fixture(autouse=True)
-def site(settings):
-    settings.SITE_URL = SITE
-
-
-@pytest.fixture
-def sample():
-    return SampleServiceProvider(base_url="http://127.0.0.1:8001")
-
-
-@pytest.fixture
-def configuration(tenant, sample):
-    application = ApplicationFactory(tenant=tenant, saml=True, display_name="Salesforce")
-    return configure_saml(application=application, actor=None, entity_id=sample.entity_id, reply_url=sample.acs_url)
-
-
-@pytest.fixture
-def person(configuration):
-    user = DirectoryUserFactory(tenant=configuration.tenant, display_name="Megan Bowen")
-    AppRoleAssignmentFactory(application=configuration.application, principal_user=user)
-    return user
-
-
-def metadata_path(configuration) -> str:
-    return f"/{configuration.tenant_id}/federationmetadata/2007-06/federationmetadata.xml?appid={configuration.pk}"
-
-
-@pytest.fixture
-def sp(client, sample, configuration) -> Saml2Client:
-    response = client.get(metadata_path(configuration))
-    assert response.status_code == 200
-    config = sample.config(with_idp=False)
-    config.metadata = config.load_metadata({"inline": [response.content.decode()]})
-    return Saml2Client(config=config)
-
-
-def sign_in(client, user):
-    assert client.login(username=user.account.email, password=DEFAULT_PASSWORD)
-
-
-def redirect_path(info) -> str:
-    location = urlsplit(dict(info["headers"])["Location"])
-    return f"{location.path}?{location.query}"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site")]
 
 
 def test_sp_initiated_redirect_binding_signs_in_after_the_portal_sign_in(client, sp, sample, person):
@@ -136,11 +86,6 @@ def test_unassigned_person_gets_aadsts50105_with_request_id_and_timestamp(client
     assert 'name="SAMLResponse"' not in page
 
 
-def deflated(xml: str) -> str:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return base64.b64encode(compressor.compress(xml.encode()) + compressor.flush()).decode()
-
-
 def authn_request_xml(
     *, issuer: str, acs: str, destination: str, request_id: str = "", issued: dt.datetime | None = None
 ) -> str:
@@ -159,11 +104,6 @@ LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
     '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
     '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&lol3;</samlp:AuthnRequest>'
-)
-XXE = (
-    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-    'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Issuer>&xxe;</saml:Issuer></samlp:AuthnRequest>'
 )
 
 
@@ -345,43 +285,6 @@ def test_in_demo_mode_without_a_site_url_the_endpoints_are_absolute_at_the_addre
     discovery = client.get(f"/{configuration.tenant_id}/v2.0/.well-known/openid-configuration").json()
     assert discovery["issuer"] == f"http://testserver/{configuration.tenant_id}/v2.0"
     assert discovery["authorization_endpoint"] == f"http://testserver/{configuration.tenant_id}/oauth2/v2.0/authorize"
-
-
-@pytest.fixture
-def signing_sp(tmp_path, client, sample, configuration) -> Saml2Client:
-    """An SP that signs its requests (HTTP-Redirect: SigAlg and Signature in the query), and an app
-    that requires it, with the SP's certificate as verification certificate."""
-    pair = certificates.generate_key_pair(now=timezone.now())
-    (tmp_path / "key.pem").write_text(pair.private_key_pem)
-    (tmp_path / "cert.pem").write_text(pair.certificate_pem)
-    configure_saml(
-        application=configuration.application,
-        actor=None,
-        entity_id=sample.entity_id,
-        reply_url=sample.acs_url,
-        verification_certificate=pair.certificate_pem,
-        require_verification_certificates=True,
-    )
-    config = SPConfig()
-    config.load(
-        {
-            "entityid": sample.entity_id,
-            "xmlsec_binary": sample.config(with_idp=False).xmlsec_binary,
-            "key_file": str(tmp_path / "key.pem"),
-            "cert_file": str(tmp_path / "cert.pem"),
-            "metadata": {"inline": [client.get(metadata_path(configuration)).content.decode()]},
-            "service": {
-                "sp": {
-                    "endpoints": {
-                        "assertion_consumer_service": [(sample.acs_url, BINDING_HTTP_POST)],
-                        "single_logout_service": [(sample.logout_url, BINDING_HTTP_REDIRECT)],
-                    },
-                    "authn_requests_signed": True,
-                }
-            },
-        }
-    )
-    return Saml2Client(config=config)
 
 
 def test_a_signed_redirect_request_is_answered_when_the_app_requires_signed_requests(client, signing_sp, person):

@@ -1,10 +1,8 @@
 """SAML single logout at /{tenant}/saml2: a pysaml2 SP's LogoutRequest signs the person out of the portal
 and gets a signed LogoutResponse at the app's Logout Url; hostile requests change nothing.
 
-Hostile requests are written by hand, so each one breaks exactly one rule. The fixtures are
-test_endpoints' (imported, so tests name them as parameters: F811).
+Hostile requests are written by hand, so each one breaks exactly one rule.
 """
-# ruff: noqa: F811
 
 import base64
 import datetime as dt
@@ -24,23 +22,9 @@ from samlidp import idp
 from samlidp.models import SamlRequestId
 from samlidp.services import configure_saml
 from signin.models import SignInEvent
-from tests.samlidp.forms import posted_form
-from tests.samlidp.test_endpoints import (  # noqa: F401 (fixtures)
-    SITE,
-    XXE,
-    configuration,
-    deflated,
-    metadata_path,
-    person,
-    redirect_path,
-    sample,
-    sign_in,
-    signing_sp,
-    site,
-    sp,
-)
+from tests.samlidp.support import SITE, XXE, deflated, posted_form, redirect_path, sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site")]
 LOGOUT_URL = "http://127.0.0.1:8001/slo/"
 
 

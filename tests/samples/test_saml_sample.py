@@ -16,7 +16,7 @@ from samlidp.services import configure_saml
 from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
 from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
-from tests.samlidp.forms import posted_form
+from tests.samlidp.support import posted_form
 
 TIMEOUT = 10
 

@@ -14,7 +14,7 @@ from signin import keys, tokens
 from signin.services import SIGN_IN_TIME
 from tests.factories import DEFAULT_PASSWORD, AppRoleAssignmentFactory, DirectoryUserFactory
 from tests.invitations.redemption_support import code_from_outbox, invite
-from tests.samlidp.forms import posted_form
+from tests.samlidp.support import posted_form
 from tests.signin.test_authorize import _authorize, _redeem, _sign_in
 
 GUEST = "kim.akers@litware.example"
