@@ -3,18 +3,17 @@
 import re
 
 import pytest
-import requests
 
 from samples.oidc_expenses.app import SampleRelyingParty
 from signin.models import SignInEvent
 from tests.factories import (
-    DEFAULT_PASSWORD,
     AppRegistrationFactory,
     AppRoleAssignmentFactory,
     ClientSecretFactory,
     DirectoryUserFactory,
     TenantFactory,
 )
+from tests.samples.support import signed_in_browser
 
 
 @pytest.fixture
@@ -39,28 +38,11 @@ def wired(transactional_db, settings, live_server, serve_sample):
     return registration, sample_url
 
 
-def _browser_signed_in(live_server, user) -> requests.Session:
-    browser = requests.Session()
-    browser.get(f"{live_server.url}/sign-in/", timeout=10)
-    response = browser.post(
-        f"{live_server.url}/sign-in/",
-        data={
-            "username": user.account.email,
-            "password": DEFAULT_PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        headers={"Referer": f"{live_server.url}/sign-in/"},
-        timeout=10,
-    )
-    assert response.ok and "sessionid" in browser.cookies
-    return browser
-
-
 def test_sample_app_signs_in_an_assigned_person_through_code_flow_and_pkce(wired, live_server):
     registration, sample_url = wired
     person = DirectoryUserFactory(tenant=registration.tenant)
     AppRoleAssignmentFactory(application=registration.application, principal_user=person)
-    browser = _browser_signed_in(live_server, person)
+    browser = signed_in_browser(live_server, person)
 
     page = browser.get(f"{sample_url}/", timeout=20)
 
@@ -81,7 +63,7 @@ def test_sample_app_signs_in_an_assigned_person_through_code_flow_and_pkce(wired
 def test_sample_app_shows_the_refusal_of_an_unassigned_person(wired, live_server):
     registration, sample_url = wired
     stranger = DirectoryUserFactory(tenant=registration.tenant)
-    browser = _browser_signed_in(live_server, stranger)
+    browser = signed_in_browser(live_server, stranger)
 
     page = browser.get(f"{sample_url}/", timeout=20)
 

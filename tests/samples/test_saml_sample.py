@@ -17,8 +17,7 @@ from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
 from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
 from tests.samlidp.support import posted_form
-
-TIMEOUT = 10
+from tests.samples.support import TIMEOUT, signed_in_browser
 
 
 @pytest.fixture
@@ -54,23 +53,6 @@ def person_of(application, *, assigned: bool = True):
     if assigned:
         AppRoleAssignmentFactory(application=application, principal_user=user)
     return user
-
-
-def signed_in_browser(live_server, user) -> requests.Session:
-    browser = requests.Session()
-    browser.get(f"{live_server.url}/sign-in/", timeout=TIMEOUT)
-    response = browser.post(
-        f"{live_server.url}/sign-in/",
-        data={
-            "username": user.account.email,
-            "password": DEFAULT_PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        headers={"Referer": f"{live_server.url}/sign-in/"},
-        timeout=TIMEOUT,
-    )
-    assert response.ok and "sessionid" in browser.cookies
-    return browser
 
 
 def post_on(browser: requests.Session, portal_page: requests.Response) -> requests.Response:
