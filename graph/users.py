@@ -56,7 +56,7 @@ def find_user(request: HttpRequest, key: str) -> DirectoryUser:
     except ValueError:
         if "@" not in key or len(key) > 320:
             raise bad_request(f"Invalid object identifier '{key[:80]}'.") from None
-        lookup = {"user_principal_name__iexact": key}
+        lookup = {"user_principal_name__lower": key.lower()}
     return get_or_404(users_of(request.caller.tenant), key, **lookup)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accessportal.network import client_address
 from directory.audit import Activity, Actor, record_event
+from directory.emails import canonical_email
 from directory.models import Account, Application, DirectoryUser, Tenant
 from directory.services import PolicyError
 from signin.codes import ErrorCode
@@ -423,7 +424,8 @@ def record_portal_sign_in(
         request.session[SIGN_IN_METHOD] = protocol
         request.session[SIGN_IN_TIME] = timezone.now().isoformat()
     if user is None:
-        account = Account.objects.filter(email__iexact=email.strip()[:254]).first()
+        # Account emails are stored in canonical form (a constraint), so the unique index answers.
+        account = Account.objects.filter(email=canonical_email(email[:320])).first()
         user = _home_user(account) if account is not None else None
     if user is None:
         return None

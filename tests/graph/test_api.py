@@ -618,3 +618,12 @@ def test_openapi_describes_every_operation_from_the_route_table(db):
     assert body["additionalProperties"] is False
     assert invite["x-permissions"] == ["User.Invite.All", "User.ReadWrite.All"]
     assert "userPrincipalName" in spec["components"]["schemas"]["user"]["properties"]
+
+
+def test_a_user_is_found_by_user_principal_name_in_any_case(admin_graph, tenant):
+    user = DirectoryUserFactory(tenant=tenant)
+
+    response = admin_graph.get(f"/v1.0/users/{user.user_principal_name.upper()}")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(user.pk)
