@@ -17,6 +17,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"accessportal-test-{os.getpid()}.sqlite3")
     }
+else:
+    # The live server answers each HTTP connection on a thread of its own, and clients that keep the
+    # connection alive (the SDK's httpx, the samples' requests) keep that thread; with persistent
+    # database connections it would hold one open past the test, and PostgreSQL would refuse to drop
+    # the test database. Each request closes its connection instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
