@@ -182,7 +182,9 @@ def mailbox(lee: Page, megan: Page) -> None:
     email = lee.frame_locator("iframe.mailbox-frame")
     expect(email.get_by_text(WELCOME)).to_be_visible()
     email.get_by_role("link", name="Accept invitation").click()
-    expect(lee.get_by_text("Message from Megan Bowen")).to_be_visible()
+    # The mailbox's plain-text copy says "Message from Megan Bowen:" too: wait for the invitation page itself.
+    expect(lee.get_by_role("heading", name="You're invited to Contoso")).to_be_visible()
+    expect(lee.get_by_text("Message from Megan Bowen", exact=True)).to_be_visible()
     lee.get_by_role("button", name="Accept invitation").click()
     lee.get_by_role("link", name="Sign in with your password").click()
     lee.get_by_label("Email address").fill(LEE)
