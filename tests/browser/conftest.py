@@ -14,9 +14,9 @@ from directory.demo import SALESFORCE_ID, seed_demo
 from directory.models import Application
 from directory.services import update_application
 from samlidp.models import SamlConfiguration
-from samlidp.services import configure_saml
 from samples.saml_sp.app import SampleServiceProvider
 from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.samples.support import point_saml_at, serve_saml_sample
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are still synchronous and safe.
@@ -140,26 +140,9 @@ def demo(transactional_db, settings, live_server, serve_sample) -> SampleService
 def serve_salesforce_sample(live_server, serve_sample) -> SampleServiceProvider:
     """The sample SAML app on a free port against the live server, and Salesforce's Basic SAML Configuration
     moved there from the seed's demo address (a scenario reset on the Scenarios page moves it back)."""
-    metadata_url = (
-        f"{live_server.url}/contoso.onmicrosoft.com/federationmetadata/2007-06/federationmetadata.xml"
-        f"?appid={SALESFORCE_ID}"
-    )
-    started: list[SampleServiceProvider] = []
-
-    def make_app(base_url: str) -> SampleServiceProvider:
-        started.append(SampleServiceProvider(idp_metadata_url=metadata_url, base_url=base_url))
-        return started[0]
-
-    serve_sample(make_app)
-    sample = started[0]
     salesforce = Application.objects.get(pk=SALESFORCE_ID)
+    sample = serve_saml_sample(serve_sample, salesforce)
     if SamlConfiguration.objects.filter(application=salesforce).exists():
-        configure_saml(
-            application=salesforce,
-            actor=None,
-            entity_id=sample.entity_id,
-            reply_url=sample.acs_url,
-            logout_url=sample.logout_url,
-        )
+        point_saml_at(salesforce, sample)
         update_application(application=salesforce, actor=None, homepage_url=f"{sample.base_url}/")
     return sample

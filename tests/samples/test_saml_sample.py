@@ -12,12 +12,10 @@ import requests
 from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
 
-from samlidp.services import configure_saml
-from samples.saml_sp.app import SampleServiceProvider
 from signin.models import SignInEvent
 from tests.factories import DEFAULT_PASSWORD, ApplicationFactory, AppRoleAssignmentFactory, DirectoryUserFactory
 from tests.samlidp.support import posted_form
-from tests.samples.support import TIMEOUT, signed_in_browser
+from tests.samples.support import TIMEOUT, point_saml_at, serve_saml_sample, signed_in_browser
 
 
 @pytest.fixture
@@ -25,26 +23,8 @@ def wired(transactional_db, settings, live_server, serve_sample):
     """A SAML app whose Basic SAML Configuration points at a running sample SP, and the SP itself."""
     settings.SITE_URL = live_server.url
     application = ApplicationFactory(saml=True, sign_on_url="", display_name="Salesforce")
-    tenant = application.tenant
-    metadata_url = (
-        f"{live_server.url}/{tenant.initial_domain}/federationmetadata/2007-06/federationmetadata.xml"
-        f"?appid={application.pk}"
-    )
-    providers: list[SampleServiceProvider] = []
-
-    def make_app(base_url: str) -> SampleServiceProvider:
-        providers.append(SampleServiceProvider(idp_metadata_url=metadata_url, base_url=base_url))
-        return providers[0]
-
-    serve_sample(make_app)
-    sample = providers[0]
-    configure_saml(
-        application=application,
-        actor=None,
-        entity_id=sample.entity_id,
-        reply_url=sample.acs_url,
-        logout_url=sample.logout_url,
-    )
+    sample = serve_saml_sample(serve_sample, application)
+    point_saml_at(application, sample)
     return application, sample
 
 
