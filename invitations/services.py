@@ -466,15 +466,7 @@ def invite_guest(
     A pending guest gets a fresh invitation (the old link dies); an accepted guest or a
     member only gets the membership.
     """
-    email = normalize_email(email)
-    display_name = _clean_text(
-        display_name,
-        max_length=MAX_DISPLAY_NAME_LENGTH,
-        too_long=DISPLAY_NAME_TOO_LONG,
-        line_break=DISPLAY_NAME_LINE_BREAK,
-    )
-    message = _clean_message(message)
-    redirect_url = clean_redirect_url(redirect_url)
+    fields = _clean_invite_fields(email=email, display_name=display_name, message=message, redirect_url=redirect_url)
     message_language = _clean_language(message_language)
     resolved = _resolve_inviter(tenant=tenant, inviter=inviter)
 
@@ -482,19 +474,31 @@ def invite_guest(
         tenant = _lock_tenant(tenant)
         if group is not None:
             group = Group.objects.get(pk=group.pk)
-        user = DirectoryUser.objects.filter(tenant=tenant, mail__lower=email.lower()).first()
+        user = DirectoryUser.objects.filter(tenant=tenant, mail__lower=fields["email"].lower()).first()
         return _invite_locked(
             tenant=tenant,
             inviter=resolved,
             user=user,
-            email=email,
             group=group,
-            display_name=display_name,
-            message=message,
-            redirect_url=redirect_url,
             message_language=message_language,
             send_invitation_message=send_invitation_message,
+            **fields,
         )
+
+
+def _clean_invite_fields(*, email: str, display_name: str, message: str, redirect_url: str) -> dict[str, str]:
+    """An invitation's typed fields as they are stored; raises the PolicyError of the first bad one."""
+    return {
+        "email": normalize_email(email),
+        "display_name": _clean_text(
+            display_name,
+            max_length=MAX_DISPLAY_NAME_LENGTH,
+            too_long=DISPLAY_NAME_TOO_LONG,
+            line_break=DISPLAY_NAME_LINE_BREAK,
+        ),
+        "message": _clean_message(message),
+        "redirect_url": clean_redirect_url(redirect_url),
+    }
 
 
 def _invite_locked(
@@ -583,20 +587,13 @@ def invite_guests(
     cleaned = []
     for invite in invites:
         try:
-            cleaned.append(
-                replace(
-                    invite,
-                    email=normalize_email(invite.email),
-                    display_name=_clean_text(
-                        invite.display_name,
-                        max_length=MAX_DISPLAY_NAME_LENGTH,
-                        too_long=DISPLAY_NAME_TOO_LONG,
-                        line_break=DISPLAY_NAME_LINE_BREAK,
-                    ),
-                    message=_clean_message(invite.message),
-                    redirect_url=clean_redirect_url(invite.redirect_url),
-                )
+            fields = _clean_invite_fields(
+                email=invite.email,
+                display_name=invite.display_name,
+                message=invite.message,
+                redirect_url=invite.redirect_url,
             )
+            cleaned.append(replace(invite, **fields))
         except PolicyError as error:
             cleaned.append(error)
     results: list[InviteResult | PolicyError] = []
