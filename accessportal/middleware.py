@@ -33,8 +33,8 @@ def _cleaned(data: QueryDict, *, max_length: int | None = None) -> QueryDict:
 
 
 def protocol_endpoint(view: Callable) -> Callable:
-    """Marks a view of a sign-in protocol (OpenID Connect, SAML): it receives its parameters as the
-    client sent them, because cutting a SAMLRequest, a signature or an id_token_hint would corrupt it.
+    """Marks a view of a protocol (OpenID Connect, SAML, Graph): it receives its parameters as the client
+    sent them, because cutting a SAMLRequest, a signature, an id_token_hint or a $filter would corrupt it.
     Such a view refuses over-long values and control characters itself, with the protocol's error."""
     view.protocol_endpoint = True
     return view

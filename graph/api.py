@@ -16,11 +16,12 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from accessportal.middleware import protocol_endpoint
 from graph import auth
 from graph.errors import (
     BAD_REQUEST,
@@ -89,18 +90,13 @@ def operation(
 # Request parsing ---------------------------------------------------------------
 
 
-def _query_as_sent(request: HttpRequest) -> QueryDict:
-    """The query string as the client sent it, not the site-wide cleaned and capped one.
-
-    accessportal.middleware cuts query values to search-box length, which would silently turn a
-    long $filter into a different one; here a control character is refused and length is
-    checked where each option is parsed.
-    """
-    params = QueryDict(request.META.get("QUERY_STRING", ""), encoding=request.encoding)
-    for key, values in params.lists():
+def _check_query(request: HttpRequest) -> None:
+    """Graph is a protocol endpoint (accessportal.middleware.protocol_endpoint): its query arrives as sent,
+    since a long $filter cut to search-box length would silently become a different one. A control
+    character is refused here; length is checked where each option is parsed."""
+    for key, values in request.GET.lists():
         if any(_CONTROL_CHARACTERS.search(v) for v in [key, *values]):
             raise bad_request(f"The query option '{_CONTROL_CHARACTERS.sub('', key)[:40]}' holds control characters.")
-    return params
 
 
 def _check_options(request: HttpRequest, op: Operation) -> None:
@@ -180,6 +176,7 @@ def _respond(request: HttpRequest, op: Operation, result: dict | None) -> HttpRe
 def dispatcher(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
     """The Django view of one path: picks the operation by method and runs it."""
 
+    @protocol_endpoint
     @csrf_exempt
     @never_cache
     def view(request: HttpRequest, **params: str) -> HttpResponse:
@@ -188,7 +185,7 @@ def dispatcher(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
             if op is None:
                 allowed = ", ".join(sorted(operations))
                 raise GraphError(405, BAD_REQUEST, f"The {request.method} method isn't supported here; use {allowed}.")
-            request.GET = _query_as_sent(request)
+            _check_query(request)
             request.caller = auth.authenticate(request)
             auth.throttle(request.caller)
             auth.check_permission(request.caller, op.permissions)
