@@ -65,23 +65,26 @@ class _Mailer:
                 self._connection = None
 
 
-def _send_one(email_id: str, mailer: _Mailer, *, due_before=None) -> OutboundEmail | None:
-    """Try to send one queued email over the batch's connection; None when it is not due for sending.
+def _send_one(email: OutboundEmail, mailer: _Mailer, *, due_before=None) -> bool:
+    """Try to send one queued email (read with its batch) over the batch's connection; False when it is not due.
 
-    The row stays locked while the mail server talks, so two workers can never send it
-    twice; a worker that finds it locked skips it. The row, committed after the server
-    accepted the message, is what says it was sent.
+    Exactly once: the row is locked (FOR UPDATE SKIP LOCKED, re-checking that it is still queued
+    and due) while the mail server talks, so two workers never send it both; a worker that finds
+    it locked or no longer queued skips it. The row is marked sent in that same transaction,
+    committed right after the server accepted the message, before the next message of the batch
+    goes out: a crash mid-batch leaves every accepted row sent and every other row queued as it
+    was. Only the one message in flight at the moment of a crash can be sent again.
     """
     with transaction.atomic():
-        due = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
-            pk=email_id, status=OutboundEmail.Status.QUEUED
+        locked = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            pk=email.pk, status=OutboundEmail.Status.QUEUED
         )
         if due_before is not None:
-            due = due.filter(next_attempt_date_time__lte=due_before)
-        email = due.first()
-        if email is None:
-            return None
-        email.attempts += 1
+            locked = locked.filter(next_attempt_date_time__lte=due_before)
+        attempts = list(locked.values_list("attempts", flat=True))
+        if not attempts:
+            return False
+        email.attempts = attempts[0] + 1
         try:
             mailer.send(_message(email))
         except Exception as exc:  # any transport failure: connection refused, timeout, 5xx
@@ -96,22 +99,37 @@ def _send_one(email_id: str, mailer: _Mailer, *, due_before=None) -> OutboundEma
             email.status = OutboundEmail.Status.SENT
             email.sent_date_time = timezone.now()
             email.last_error = ""
-        email.save(update_fields=["attempts", "status", "last_error", "next_attempt_date_time", "sent_date_time"])
-    return email
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            attempts=email.attempts,
+            status=email.status,
+            last_error=email.last_error,
+            next_attempt_date_time=email.next_attempt_date_time,
+            sent_date_time=email.sent_date_time,
+        )
+    return True
+
+
+def _send_batch(emails: list[OutboundEmail], *, due_before=None) -> list[OutboundEmail]:
+    """Send these rows over one connection (reconnecting after a failure); the rows tried."""
+    mailer = _Mailer()
+    try:
+        return [email for email in emails if _send_one(email, mailer, due_before=due_before)]
+    finally:
+        mailer.close()
+
+
+def _queued(email_ids: list) -> list[OutboundEmail]:
+    """The queued rows among these, read in one query, in the order given."""
+    rows = {
+        str(email.pk): email
+        for email in OutboundEmail.objects.filter(pk__in=email_ids, status=OutboundEmail.Status.QUEUED)
+    }
+    return [rows[str(pk)] for pk in email_ids if str(pk) in rows]
 
 
 def send_outbound_emails(email_ids: list[str], *, due_before=None) -> list[OutboundEmail]:
     """Send these queued emails over one connection (reconnecting after a failure); the rows tried."""
-    mailer = _Mailer()
-    tried = []
-    try:
-        for email_id in email_ids:
-            email = _send_one(str(email_id), mailer, due_before=due_before)
-            if email is not None:
-                tried.append(email)
-    finally:
-        mailer.close()
-    return tried
+    return _send_batch(_queued(email_ids), due_before=due_before)
 
 
 def send_outbound_email(email_id: str) -> OutboundEmail | None:
@@ -120,10 +138,10 @@ def send_outbound_email(email_id: str) -> OutboundEmail | None:
     return tried[0] if tried else None
 
 
-def _due_ids(*, now, exclude: set[str], limit: int = BATCH_SIZE) -> list[str]:
+def _due(*, now, exclude: set, limit: int = BATCH_SIZE) -> list[OutboundEmail]:
+    """The next batch of due rows, read in one query (each is locked and re-checked when sent)."""
     due = OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED, next_attempt_date_time__lte=now)
-    due = due.exclude(pk__in=exclude).order_by("next_attempt_date_time", "pk")
-    return [str(pk) for pk in due.values_list("pk", flat=True)[:limit]]
+    return list(due.exclude(pk__in=exclude).order_by("next_attempt_date_time", "pk")[:limit])
 
 
 @task()
@@ -136,9 +154,11 @@ def deliver_email(email_id: str) -> str:
     now = timezone.now()
     mailer = _Mailer()
     try:
-        email = _send_one(email_id, mailer)
-        for other_id in _due_ids(now=now, exclude={email_id}, limit=BATCH_SIZE - 1):
-            _send_one(other_id, mailer, due_before=now)
+        email = next(iter(_queued([email_id])), None)
+        if email is not None and not _send_one(email, mailer):
+            email = None
+        for other in _due(now=now, exclude={email_id}, limit=BATCH_SIZE - 1):
+            _send_one(other, mailer, due_before=now)
     finally:
         mailer.close()
     if email is None:
@@ -152,11 +172,12 @@ def deliver_due_emails(*, now=None) -> int:
     """Send every queued email whose next attempt is due, a connection per batch; returns how many were sent."""
     now = now or timezone.now()
     sent = 0
-    # Rows another worker holds are skipped; a row that fails is due again only after `now`.
-    skipped: set[str] = set()
-    while batch := _due_ids(now=now, exclude=skipped):
-        tried = send_outbound_emails(batch, due_before=now)
-        skipped.update(set(batch) - {str(email.pk) for email in tried})
+    # Rows another worker holds are skipped, and so is a row that failed (until the next call,
+    # even when its back-off ends before `now`).
+    skipped: set = set()
+    while batch := _due(now=now, exclude=skipped):
+        tried = _send_batch(batch, due_before=now)
+        skipped.update(email.pk for email in batch if email.status != OutboundEmail.Status.SENT)
         sent += sum(email.status == OutboundEmail.Status.SENT for email in tried)
     return sent
 

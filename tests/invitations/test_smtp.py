@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from invitations.models import OutboundEmail
 from invitations.services import invite_guest
-from invitations.tasks import BATCH_SIZE, deliver_due_emails, deliver_email
+from invitations.tasks import BATCH_SIZE, _Mailer, deliver_due_emails, deliver_email
 from tests.factories import DirectoryUserFactory, OutboundEmailFactory, TenantFactory
 
 
@@ -157,3 +157,43 @@ def test_a_mail_server_that_goes_away_mid_batch_loses_nothing_and_sends_nothing_
     assert deliver_due_emails(now=timezone.now() + timedelta(hours=1)) == 2
 
     assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in [*emails, *more])
+
+
+def test_a_batch_costs_two_queries_per_email_and_one_to_read_it(smtp_server, db, django_assert_num_queries):
+    emails = queued(3)
+
+    # Reading the batch; per email the locked re-check and the update, each in a savepoint of the
+    # test's transaction (a transaction of its own in production); the empty read that ends the loop.
+    with django_assert_num_queries(1 + 3 * (2 + 2) + 1):
+        assert deliver_due_emails() == 3
+
+    assert len(smtp_server.messages) == len(emails)
+
+
+def test_a_worker_that_dies_mid_batch_never_sends_an_accepted_email_again(smtp_server, db, monkeypatch):
+    emails = queued(5)
+    send = _Mailer.send
+    calls = []
+
+    def send_then_die(mailer, message):
+        calls.append(message)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the worker is killed before the third message goes out
+        send(mailer, message)
+
+    monkeypatch.setattr(_Mailer, "send", send_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        deliver_due_emails()
+    assert len(smtp_server.messages) == 2
+    rows = {email.to: email for email in OutboundEmail.objects.all()}
+    assert sorted(to for to, email in rows.items() if email.status == OutboundEmail.Status.SENT) == sorted(
+        m["To"] for m in smtp_server.messages
+    )
+    # The one interrupted is queued as it was, with no attempt counted.
+    assert rows[calls[2].to[0]].status == OutboundEmail.Status.QUEUED
+    assert rows[calls[2].to[0]].attempts == 0
+
+    monkeypatch.setattr(_Mailer, "send", send)
+    assert deliver_due_emails() == 3
+
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in emails)
