@@ -14,6 +14,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from invitations.mime import OutboxMessage
 from invitations.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -26,8 +27,8 @@ MAX_ERROR_LENGTH = 2_000
 BATCH_SIZE = 100
 
 
-def _message(email: OutboundEmail) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+def _message(email: OutboundEmail) -> OutboxMessage:
+    message = OutboxMessage(
         subject=email.subject,
         body=email.body_text,
         from_email=email.from_email,

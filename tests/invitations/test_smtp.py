@@ -197,3 +197,31 @@ def test_a_worker_that_dies_mid_batch_never_sends_an_accepted_email_again(smtp_s
     assert deliver_due_emails() == 3
 
     assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in emails)
+
+
+def test_an_email_with_non_ascii_headers_and_a_long_line_arrives_intact(smtp_server, db):
+    long_line = "é" * 600
+    email = OutboundEmailFactory(
+        to="guest@fabrikam.com",
+        from_email="Zoë Café via Access Portal <invites@accessportal.localhost>",
+        reply_to="zoe@contoso.com",
+        subject="Zoë invited you",
+        body_text=f"Bonjour ✓\n{long_line}\n",
+        body_html=f"<p>Bonjour ✓</p><p>{long_line}</p>",
+    )
+    plain = OutboundEmailFactory(to="plain@fabrikam.com", subject="Hello", body_text=f"Hi\n{long_line}\n", body_html="")
+
+    assert deliver_due_emails() == 2
+
+    by_to = {m["To"]: m for m in smtp_server.messages}
+    message = by_to[email.to]
+    assert message["Subject"] == "Zoë invited you"
+    assert message["From"].addresses[0].display_name == "Zoë Café via Access Portal"
+    assert message["Reply-To"] == "zoe@contoso.com"
+    assert message["X-Access-Portal-Email-Id"] == str(email.pk)
+    assert parts(message) == {"text/plain": email.body_text, "text/html": email.body_html + "\n"}
+    message = by_to[plain.to]
+    assert message["Subject"] == "Hello"
+    assert message["X-Access-Portal-Email-Id"] == str(plain.pk)
+    assert message["Message-ID"] and message["Date"]
+    assert parts(message) == {"text/plain": plain.body_text}
