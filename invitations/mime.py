@@ -12,6 +12,7 @@ all the talking to the server: connection, TLS, authentication and envelope addr
 """
 
 import email.policy
+import secrets
 from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.mime.multipart import MIMEMultipart
@@ -64,7 +65,13 @@ class OutboxMessage(EmailMultiAlternatives):
         if not simple or not all(_plain(name) and _plain(value) for name, value in headers):
             return super().message(policy=policy)
         if self.alternatives:
-            msg = MIMEMultipart("alternative", policy=_POLICY)
+            # A random boundary checked against the texts, rather than the email package's, which
+            # compiles a regular expression for each message to search the encoded parts for it.
+            # "=_" never occurs in quoted-printable text; 7bit and 8bit parts are the texts as they are.
+            boundary = f"=_{secrets.token_hex(16)}"
+            if any(boundary in text for text in [self.body, *(content for content, _ in self.alternatives)]):
+                boundary = None
+            msg = MIMEMultipart("alternative", boundary=boundary, policy=_POLICY)
             msg.attach(_text_part(self.body, "plain"))
             for content, _ in self.alternatives:
                 msg.attach(_text_part(content, "html"))

@@ -60,3 +60,14 @@ def test_anything_else_goes_through_djangos_message(kwargs):
 def test_a_line_break_in_a_header_is_refused_as_django_refuses_it():
     with pytest.raises(ValueError):
         outbox_message(subject="Hello\nBcc: victim@example.com").message()
+
+
+def test_a_boundary_found_in_a_text_is_left_to_the_email_package(monkeypatch):
+    monkeypatch.setattr("invitations.mime.secrets.token_hex", lambda nbytes: "0" * (2 * nbytes))
+    body = f"Hello.\n--=_{'0' * 32}\nStill the text part.\n"
+    message = outbox_message(body=body).message()
+
+    parsed = message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed.get_boundary() != f"=_{'0' * 32}"
+    assert parsed.get_body(("plain",)).get_content() == body.replace("\n", "\r\n")
+    assert parsed.get_body(("html",)).get_content() == "<p>Hello.</p>"
