@@ -6,11 +6,12 @@ tried again with back-off: by a deferred task where the backend can defer, and b
 deliver_due_emails() (the admin's **Retry sending**) in any case.
 """
 
+import functools
 import logging
 from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -66,6 +67,31 @@ class _Mailer:
                 self._connection = None
 
 
+# The row columns delivery records after each try.
+_RECORDED = ("attempts", "status", "last_error", "next_attempt_date_time", "sent_date_time")
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(OutboundEmail._meta.get_field(name).column)
+
+
+def _db_value(name: str, value):
+    return OutboundEmail._meta.get_field(name).get_db_prep_value(value, connection)
+
+
+@functools.cache
+def _statements(vendor: str, *, due: bool) -> tuple[str, str]:
+    """The SQL of _send_one's two statements: lock and re-check a row, record its try."""
+    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    lock = f"SELECT {_column('attempts')} FROM {table} WHERE {_column('id')} = %s AND {_column('status')} = %s"
+    if due:
+        lock += f" AND {_column('next_attempt_date_time')} <= %s"
+    if connection.features.has_select_for_update_skip_locked:  # SQLite: the IMMEDIATE transaction is the lock
+        lock += " FOR UPDATE SKIP LOCKED"
+    record = f"UPDATE {table} SET {', '.join(f'{_column(name)} = %s' for name in _RECORDED)} WHERE {_column('id')} = %s"
+    return lock, record
+
+
 def _send_one(email: OutboundEmail, mailer: _Mailer, *, due_before=None) -> bool:
     """Try to send one queued email (read with its batch) over the batch's connection; False when it is not due.
 
@@ -75,17 +101,20 @@ def _send_one(email: OutboundEmail, mailer: _Mailer, *, due_before=None) -> bool
     committed right after the server accepted the message, before the next message of the batch
     goes out: a crash mid-batch leaves every accepted row sent and every other row queued as it
     was. Only the one message in flight at the moment of a crash can be sent again.
+
+    The two statements are SQL written once rather than querysets: the ORM spends more CPU
+    compiling them (about 0.35 ms an email) than the database spends running them.
     """
-    with transaction.atomic():
-        locked = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
-            pk=email.pk, status=OutboundEmail.Status.QUEUED
-        )
-        if due_before is not None:
-            locked = locked.filter(next_attempt_date_time__lte=due_before)
-        attempts = list(locked.values_list("attempts", flat=True))
-        if not attempts:
+    lock, record = _statements(connection.vendor, due=due_before is not None)
+    params = [_db_value("id", email.pk), OutboundEmail.Status.QUEUED]
+    if due_before is not None:
+        params.append(_db_value("next_attempt_date_time", due_before))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(lock, params)
+        row = cursor.fetchone()
+        if row is None:
             return False
-        email.attempts = attempts[0] + 1
+        email.attempts = row[0] + 1
         try:
             mailer.send(_message(email))
         except Exception as exc:  # any transport failure: connection refused, timeout, 5xx
@@ -100,13 +129,7 @@ def _send_one(email: OutboundEmail, mailer: _Mailer, *, due_before=None) -> bool
             email.status = OutboundEmail.Status.SENT
             email.sent_date_time = timezone.now()
             email.last_error = ""
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            attempts=email.attempts,
-            status=email.status,
-            last_error=email.last_error,
-            next_attempt_date_time=email.next_attempt_date_time,
-            sent_date_time=email.sent_date_time,
-        )
+        cursor.execute(record, [*(_db_value(name, getattr(email, name)) for name in _RECORDED), params[0]])
     return True
 
 

@@ -1,9 +1,11 @@
 """Real SMTP round trips against aiosmtpd on loopback, including a mail server outage."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -225,3 +227,29 @@ def test_an_email_with_non_ascii_headers_and_a_long_line_arrives_intact(smtp_ser
     assert message["X-Access-Portal-Email-Id"] == str(plain.pk)
     assert message["Message-ID"] and message["Date"]
     assert parts(message) == {"text/plain": plain.body_text}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_due_emails_send_each_once(smtp_server):
+    emails = queued(40)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(deliver_due_emails())
+        except Exception as exc:  # noqa: BLE001 (the assertion below shows what went wrong)
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(results) == len(emails)
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(e.to for e in emails)
+    assert not OutboundEmail.objects.exclude(status=OutboundEmail.Status.SENT).exists()
