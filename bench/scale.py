@@ -423,12 +423,20 @@ def bench_my_apps(world: dict) -> dict:
     from django.test.utils import setup_test_environment
     from django.urls import URLResolver
 
+    from directory.models import Application
     from directory.selectors import apps_for_user
 
     setup_test_environment()
     client = signed_in_client(world)
     client.get("/")
     p50, p95 = timed(lambda: client.get("/"), 30)
+    # After a change to one of the tenant's apps, the page reads and formats its tiles again.
+    changed = Application.objects.filter(tenant=world["contoso"]).order_by("pk")[:1]
+    rebuilt = []
+    for _ in range(30):
+        Application.objects.filter(pk__in=changed).update(notes="")
+        rebuilt.append(timed(lambda: client.get("/"), 1)[0])
+    rebuilt_p50 = round(statistics.median(rebuilt), 2)
     with counting_queries() as queries:
         page = client.get("/", headers={"accept-encoding": "gzip"})
     html = gzip.decompress(page.content)
@@ -449,6 +457,7 @@ def bench_my_apps(world: dict) -> dict:
         "my_apps_tiles": len(re.findall(r'<li class="tile"', text)),
         "my_apps_p50_ms": p50,
         "my_apps_p95_ms": p95,
+        "my_apps_rebuilt_p50_ms": rebuilt_p50,
         "my_apps_queries": len(queries),
         "my_apps_html_kb": round(len(html) / 1024, 1),
         "my_apps_wire_kb": round(len(page.content) / 1024, 1),
@@ -634,6 +643,7 @@ ROWS = [
     ("people search 100k vs 5k tenant", "search_growth", "×", "≤ 1.5×", lambda v: v <= 1.5),
     ("email lookup (LOWER(mail))", "email_lookup_ms", "ms", "< 2 ms", lambda v: v < 2),
     ("My Apps, 100 tiles, server p50", "my_apps_p50_ms", "ms", "≤ 15 ms", lambda v: v <= 15),
+    ("  the same after a change (tiles rebuilt)", "my_apps_rebuilt_p50_ms", "ms", "≤ 15 ms", lambda v: v <= 15),
     ("My Apps queries (session, account, directory user, apps)", "my_apps_queries", "", "constant", None),
     ("My Apps reverse() calls", "my_apps_reverse_calls", "", "not per tile", lambda v: v < 20),
     ("My Apps throughput vs floor (gunicorn)", "my_apps_vs_floor_pct", "%", "≥ 50 %", lambda v: v >= 50),

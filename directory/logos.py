@@ -7,8 +7,8 @@ give the same bytes so seeding twice changes nothing.
 import io
 import threading
 import uuid
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from PIL import Image, ImageDraw, ImageFont
 
 from directory.models import Application, colour_validator
@@ -38,7 +38,7 @@ def app_logo_png(*, name: str, colour: str) -> bytes:
 
 # Logos read once per process, by (app, version): a version is the content's hash, so an entry never goes stale.
 _LOGO_CACHE_BYTES = 8 * 1024 * 1024
-_logos: OrderedDict[tuple[uuid.UUID, str], bytes] = OrderedDict()
+_logos: LRUCache[tuple[uuid.UUID, str], bytes] = LRUCache(maxsize=_LOGO_CACHE_BYTES, getsizeof=len)
 _logos_lock = threading.Lock()
 
 
@@ -46,15 +46,13 @@ def logo_png(*, app_id: uuid.UUID, version: str) -> bytes | None:
     """The logo whose content hash is `version`, None when the app has no such logo."""
     key = (app_id, version)
     with _logos_lock:
-        if key in _logos:
-            _logos.move_to_end(key)
-            return _logos[key]
+        png = _logos.get(key)
+    if png is not None:
+        return png
     logo = Application.objects.filter(pk=app_id, logo_hash=version).values_list("logo", flat=True).first()
     if not logo:
         return None
     png = bytes(logo)
     with _logos_lock:
         _logos[key] = png
-        while sum(map(len, _logos.values())) > _LOGO_CACHE_BYTES and len(_logos) > 1:
-            _logos.popitem(last=False)
     return png

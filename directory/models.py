@@ -677,6 +677,39 @@ class AppRoleAssignment(models.Model):
         return self.principal_user or self.principal_group
 
 
+class AppsChange(models.Model):
+    """A committed change to what the tenant's My Apps pages show, written by database triggers only.
+
+    Triggers on applications, assignments, group members and group owners (migration 0010) record
+    every insert, update and delete, whether it came from a service, a queryset update, a bulk
+    insert or raw SQL. The XOR of a tenant's tags is its *apps version*
+    (directory.selectors.apps_version): it changes when a change commits, and a page cached under
+    one version shows exactly what the database held at that version.
+
+    On PostgreSQL each writing transaction keeps its own row (one per transaction and tenant) and
+    XORs a new random tag into it at every statement, so writers never wait for each other or for a
+    shared counter; a writer that finds more than a few dozen rows merges the committed ones into
+    its own (their XOR is kept, so the version doesn't change). SQLite has one writer at a time, so it keeps one row per tenant and its triggers give
+    it a new random tag.
+    """
+
+    # No database constraint: a tenant's deletion deletes its applications (whose triggers write a
+    # row here) before the tenant itself, and a trigger on the tenant then removes its rows.
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    transaction_id = models.BigIntegerField()
+    tag = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "transaction_id"], name="apps_change_one_per_transaction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.transaction_id}"
+
+
 class AuditEvent(models.Model):
     """One line of the audit log. Append-only: a database trigger refuses updates."""
 

@@ -1,8 +1,34 @@
 """Reads that decide what a directory user may see. Each is a constant number of queries."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from directory.models import Account, Application, AppRoleAssignment, DirectoryUser, Group, GroupMember, GroupOwner
+from directory.models import (
+    Account,
+    Application,
+    AppRoleAssignment,
+    AppsChange,
+    DirectoryUser,
+    Group,
+    GroupMember,
+    GroupOwner,
+)
+
+
+class _XorOfTags(Aggregate):
+    """The XOR of a tenant's AppsChange tags; SQLite keeps one row per tenant, so its tag."""
+
+    function = "BIT_XOR"
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="MAX", **extra_context)
+
+
+def apps_version(tenant_ref: str = "tenant_id") -> Coalesce:
+    """The tenant's apps version (see AppsChange), as an expression on the row whose `tenant_ref` names it."""
+    tags = AppsChange.objects.filter(tenant_id=OuterRef(tenant_ref)).values("tenant_id")
+    return Coalesce(Subquery(tags.annotate(version=_XorOfTags("tag")).values("version")), 0)
 
 
 def assigned_filter(user: DirectoryUser) -> Q:
@@ -56,10 +82,14 @@ def groups_user_is_in(*, user: DirectoryUser) -> QuerySet[Group]:
 
 
 def directory_users_for_account(*, account: Account) -> QuerySet[DirectoryUser]:
-    """The account's enabled directory users that may sign in: members and accepted guests."""
+    """The account's enabled directory users that may sign in: members and accepted guests.
+
+    Each has its tenant and the tenant's `apps_version`, which keys the cached My Apps tiles.
+    """
     return (
         DirectoryUser.objects.filter(account=account, account_enabled=True)
         .exclude(external_user_state=DirectoryUser.ExternalUserState.PENDING_ACCEPTANCE)
         .select_related("tenant")
+        .annotate(apps_version=apps_version())
         .order_by("tenant__display_name")
     )

@@ -1,9 +1,7 @@
 import uuid
-from collections.abc import Callable
 
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,12 +9,11 @@ from django.views.decorators.http import require_GET
 
 from accessportal.links import local_next
 from directory.logos import logo_png
-from directory.models import Application, DirectoryUser, GroupOwner, SingleSignOnMode
-from directory.selectors import apps_for_user
+from directory.models import Application, SingleSignOnMode
 from portal.access_requests import may_launch
 from portal.forms import SignInEmailForm, SignInForm
 from portal.tenancy import directory_user_required
-from portal.tiles import render_tiles
+from portal.tiles import cached_tiles, render_tiles, user_apps
 from samlidp import signon
 from signin import codes
 from signin.errors import render_error
@@ -25,7 +22,6 @@ from signin.services import record_portal_sign_in
 
 MAX_QUERY_LENGTH = 256
 VIEWS = ("grid", "list")
-TILE_FIELDS = ("id", "tenant_id", "display_name", "logo_hash", "self_service_enabled", "self_service_group_id")
 
 
 class LocalNextMixin:
@@ -91,63 +87,19 @@ def direct_link(request: HttpRequest, application: Application) -> str:
     )
 
 
-OBJECT_ID_PLACEHOLDER = str(uuid.UUID(int=0))
-VERSION_PLACEHOLDER = "0" * 16
-
-
-def url_for_each(
-    name: str, *, placeholders: tuple[str, ...] = (OBJECT_ID_PLACEHOLDER,), absolute_to: HttpRequest | None = None
-) -> Callable[..., str]:
-    """The URL named `name` for any arguments, reversed once: a page of tiles then joins strings."""
-    url = reverse(name, args=placeholders)
-    if absolute_to is not None:
-        url = absolute_to.build_absolute_uri(url)
-    parts = []
-    for placeholder in placeholders:
-        before, _, url = url.partition(placeholder)
-        parts.append(before)
-
-    def build(*values: object) -> str:
-        return "".join(f"{part}{value}" for part, value in zip(parts, values, strict=True)) + url
-
-    return build
-
-
-def _my_apps(user: DirectoryUser):
-    # Manage app is offered on the same terms as portal.selectors.managed_applications grants it.
-    owns_group = GroupOwner.objects.filter(group_id=OuterRef("self_service_group_id"), user=user)
-    return (
-        apps_for_user(user=user)
-        .defer("logo", "notes")
-        .annotate(is_owner=Exists(owns_group) & Q(self_service_enabled=True))
-    )
-
-
 @directory_user_required
 def my_apps(request: HttpRequest) -> HttpResponse:
     user = request.directory_user
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     view = request.GET.get("view", "")
-    apps_qs = _my_apps(user)
     if query:
-        apps_qs = apps_qs.filter(display_name__icontains=query)
-    # Only what a tile shows: 100 full rows cost more to read than the page costs to render.
-    apps = list(apps_qs.only(*TILE_FIELDS))
-    launch_url = url_for_each("portal:launch")
-    absolute_launch_url = url_for_each("portal:launch", absolute_to=request)
-    details_url = url_for_each("portal:app-details")
-    logo_url = url_for_each("portal:app-logo", placeholders=(OBJECT_ID_PLACEHOLDER, VERSION_PLACEHOLDER))
-    manage_url = url_for_each("portal:manage-app")
-    for app in apps:
-        app.tile_url = launch_url(app.pk)
-        app.details_url = details_url(app.pk)
-        app.logo_url = logo_url(app.pk, app.logo_hash) if app.logo_hash else ""
-        app.direct_link = f"{absolute_launch_url(app.pk)}?tenantid={app.tenant_id}"
-        app.manage_url = manage_url(app.pk) if app.is_owner else ""
-    has_any_app = bool(apps) or (bool(query) and _my_apps(user).exists())
+        tiles = render_tiles(request, user_apps(user).filter(display_name__icontains=query))
+        has_any_app = bool(tiles.count) or user_apps(user).exists()
+    else:
+        tiles = cached_tiles(request, user)
+        has_any_app = bool(tiles.count)
     context = {
-        "apps": apps,
-        "tiles": render_tiles(apps),
+        "tiles": tiles,
         "query": query,
         "view": view if view in VIEWS else "grid",
         "view_explicit": view in VIEWS,
@@ -202,7 +154,7 @@ def sample_app(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
 
 @directory_user_required
 def app_details(request: HttpRequest, app_id: uuid.UUID) -> HttpResponse:
-    application = get_object_or_404(_my_apps(request.directory_user).select_related("tenant"), pk=app_id)
+    application = get_object_or_404(user_apps(request.directory_user).select_related("tenant"), pk=app_id)
     context = {
         "application": application,
         "direct_link": direct_link(request, application),

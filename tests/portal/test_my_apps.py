@@ -3,10 +3,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, reverse
 
 from directory.logos import app_logo_png
-from directory.models import AppRoleAssignment
+from directory.models import AppRoleAssignment, GroupMember
 from directory.selectors import apps_for_user
 from tests.explain import plan
 from tests.factories import (
@@ -185,6 +186,84 @@ def test_my_apps_query_count_is_constant(signed_in, member, tenant, count, djang
         response = signed_in.get(reverse("portal:my-apps"))
 
     assert len(tile_names(response.text)) == count
+
+
+def app_queries(client, path: str = "") -> tuple[str, list[str]]:
+    """The page, and the queries it ran that read applications."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(path or reverse("portal:my-apps")).text
+    return html, [q["sql"] for q in queries if "directory_application" in q["sql"]]
+
+
+def test_my_apps_keeps_the_tiles_and_reads_no_app_until_something_changes(signed_in, member, tenant):
+    for app in ApplicationFactory.create_batch(3, tenant=tenant):
+        assign(app, member)
+
+    first, read_first = app_queries(signed_in)
+    again, read_again = app_queries(signed_in)
+
+    assert len(read_first) == 1
+    assert read_again == []
+    assert tile_names(again) == tile_names(first)
+
+
+# What each change must show on the next page, however it was written (signals or not).
+CHANGES_SHOWN = {
+    "renamed (queryset update)": (
+        lambda app, group, member: type(app).objects.filter(pk=app.pk).update(display_name="Renamed"),
+        ["Renamed", "Via group"],
+    ),
+    "hidden (save)": (lambda app, group, member: (setattr(app, "visible_to_users", False), app.save()), ["Via group"]),
+    "unassigned (delete)": (lambda app, group, member: app.assignments.all().delete(), ["Via group"]),
+    "left the group (raw SQL)": (
+        lambda app, group, member: connection.cursor().execute(
+            "DELETE FROM directory_groupmember WHERE group_id = %s",
+            [GroupMember._meta.get_field("group").get_db_prep_value(group.pk, connection)],
+        ),
+        ["Direct"],
+    ),
+    "new app assigned (bulk insert)": (
+        lambda app, group, member: assign(ApplicationFactory(tenant=app.tenant, display_name="Added"), member),
+        ["Added", "Direct", "Via group"],
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES_SHOWN)
+def test_a_change_shows_on_the_next_page_although_the_tiles_were_kept(change, signed_in, member, tenant):
+    app = ApplicationFactory(tenant=tenant, display_name="Direct")
+    assign(app, member)
+    group = GroupFactory(tenant=tenant, members=[member])
+    assign_group(ApplicationFactory(tenant=tenant, display_name="Via group"), group)
+    assert tile_names(signed_in.get(reverse("portal:my-apps")).text) == ["Direct", "Via group"]
+    make_change, shown = CHANGES_SHOWN[change]
+
+    make_change(app, group, member)
+
+    assert tile_names(signed_in.get(reverse("portal:my-apps")).text) == shown
+
+
+def test_kept_tiles_follow_the_address_the_page_was_asked_at(signed_in, member, tenant):
+    app = ApplicationFactory(tenant=tenant)
+    assign(app, member)
+    launch = reverse("portal:launch", args=[app.pk])
+
+    signed_in.get(reverse("portal:my-apps"))
+    html = signed_in.get(reverse("portal:my-apps"), headers={"host": "localhost"}).text
+
+    assert f'data-copy-link="http://localhost{launch}?tenantid={tenant.pk}"' in html
+
+
+def test_kept_tiles_are_each_persons_own(client, member, tenant):
+    app = ApplicationFactory(tenant=tenant, display_name="Only Megan")
+    assign(app, member)
+    other = DirectoryUserFactory(tenant=tenant)
+    client.force_login(member.account)
+    assert tile_names(client.get(reverse("portal:my-apps")).text) == ["Only Megan"]
+
+    client.force_login(other.account)
+
+    assert tile_names(client.get(reverse("portal:my-apps")).text) == []
 
 
 def test_app_details_shows_sso_mode_homepage_and_direct_link(signed_in, member, tenant):
