@@ -396,18 +396,34 @@ class UserSearchTerm(models.Model):
     term = models.CharField(max_length=320)
     # The user's name, the order suggestions come in: the matches are sorted from the index alone.
     display_name = models.CharField(max_length=256)
+    # The term's first one, two and three characters: a search for up to three is an equality,
+    # which the indexes below answer in name order, so a common prefix stops after one page.
+    prefix1 = models.CharField(max_length=1)
+    prefix2 = models.CharField(max_length=2)
+    prefix3 = models.CharField(max_length=3)
 
     class Meta:
         verbose_name = "user search term"
         constraints = [models.UniqueConstraint(fields=["user", "term"], name="user_search_term_unique")]
         # text_pattern_ops lets PostgreSQL answer `term LIKE 'q%'` from the index under any collation;
-        # the name and user in the index make it covering, so a search never reads the users table to sort.
+        # the name and user in the index make it covering, so a search never reads the users table to sort
+        # (nor, with prefix3 included, the keys table to test a longer search's first three characters).
         indexes = [
             models.Index(
                 fields=["tenant", "term", "display_name", "user"],
                 name="user_search_term_covering",
                 opclasses=["uuid_ops", "text_pattern_ops", "text_ops", "uuid_ops"],
-            )
+                include=["prefix3"],
+            ),
+            models.Index(fields=["tenant", "prefix1", "display_name", "user"], name="user_search_term_prefix1"),
+            models.Index(fields=["tenant", "prefix2", "display_name", "user"], name="user_search_term_prefix2"),
+            # With the term last, a longer search walks its first three characters' keys in name order
+            # and tests each term from the index.
+            models.Index(
+                fields=["tenant", "prefix3", "display_name", "user", "term"],
+                name="user_search_term_prefix3",
+                opclasses=["uuid_ops", "text_ops", "text_ops", "uuid_ops", "text_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -120,8 +120,9 @@ SEARCH_PAGE = 50
 def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
     """Up to ten of the group's tenant's users whose name, a word of it, mail or UPN starts with q; not members.
 
-    The matching search keys come sorted by name from their covering index (directory/search.py), a
-    page at a time; only the users of a page are read, to leave out members and disabled users.
+    The matching search keys come in name order from a prefix index (directory/search.py), a page
+    at a time; only the users of a page are read, to leave out members and disabled users, and no
+    more of them than are still wanted.
     """
     q = q.strip()
     if not q:
@@ -132,9 +133,13 @@ def people_search(*, group: Group, q: str) -> list[DirectoryUser]:
     while len(found) < MAX_SUGGESTIONS:
         page = list(keys[:SEARCH_PAGE])
         ids = [user_id for _, user_id in page if not (user_id in seen or seen.add(user_id))]
-        users = DirectoryUser.objects.filter(pk__in=ids, account_enabled=True).exclude(member_links__group=group)
-        by_id = {user.pk: user for user in users} if ids else {}
-        found += [by_id[user_id] for user_id in ids if user_id in by_id]
+        if ids:
+            # In the keys' order (they carry the user's name), and no more users than are still wanted.
+            found += (
+                DirectoryUser.objects.filter(pk__in=ids, account_enabled=True)
+                .exclude(member_links__group=group)
+                .order_by("display_name", "pk")[: MAX_SUGGESTIONS - len(found)]
+            )
         if len(page) < SEARCH_PAGE:
             break
         name, user_id = page[-1]
