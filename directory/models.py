@@ -705,8 +705,8 @@ class AppsChange(models.Model):
     On PostgreSQL each writing transaction keeps its own row (one per transaction and tenant) and
     XORs a new random tag into it at every statement, so writers never wait for each other or for a
     shared counter; a writer that finds more than a few dozen rows merges the committed ones into
-    its own (their XOR is kept, so the version doesn't change). SQLite has one writer at a time, so it keeps one row per tenant and its triggers give
-    it a new random tag.
+    its own (their XOR is kept, so the version doesn't change). SQLite has one writer at a time, so
+    it keeps one row per tenant and its triggers give it a new random tag.
     """
 
     # No database constraint: a tenant's deletion deletes its applications (whose triggers write a
