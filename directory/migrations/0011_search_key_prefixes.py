@@ -40,10 +40,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="usersearchterm",
             index=models.Index(
-                fields=["tenant", "term", "display_name", "user"],
-                include=("prefix3",),
+                fields=["tenant", "term", "display_name", "user", "prefix3"],
                 name="user_search_term_covering",
-                opclasses=["uuid_ops", "text_pattern_ops", "text_ops", "uuid_ops"],
+                opclasses=["uuid_ops", "text_pattern_ops", "text_ops", "uuid_ops", "text_ops"],
             ),
         ),
         migrations.AddIndex(
