@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from directory.emails import canonical_email
 from directory.models import Application, DirectoryUser, Group, GroupMember, GroupOwner
 from directory.search import keys_with_prefix, users_with_term
+from directory.selectors import apps_for_user
 from directory.services import is_directory_admin
 from portal.models import GroupJoinRequest
 
@@ -37,6 +38,16 @@ def managed_applications(*, user: DirectoryUser) -> QuerySet[Application]:
         )
         .select_related("self_service_group__tenant", "tenant")
         .defer("logo", "notes")
+    )
+
+
+def user_apps(user: DirectoryUser) -> QuerySet[Application]:
+    """The user's My Apps, each with `is_owner`: Manage app, on managed_applications' terms."""
+    owns_group = GroupOwner.objects.filter(group_id=OuterRef("self_service_group_id"), user=user)
+    return (
+        apps_for_user(user=user)
+        .defer("logo", "notes")
+        .annotate(is_owner=Exists(owns_group) & Q(self_service_enabled=True))
     )
 
 

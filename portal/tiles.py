@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from html import escape
 
 from cachetools import LRUCache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from directory.models import Application, DirectoryUser, GroupOwner
-from directory.selectors import apps_for_user
+from directory.models import Application, DirectoryUser
+from portal.selectors import user_apps
 
 # Only what a tile shows: 100 full rows cost more to read than the page costs to render.
 TILE_FIELDS = ("id", "tenant_id", "display_name", "logo_hash", "self_service_enabled", "self_service_group_id")
@@ -61,16 +61,6 @@ class Tiles:
 
 _cache: LRUCache[tuple, Tiles] = LRUCache(maxsize=CACHE_BYTES, getsizeof=lambda tiles: len(tiles.html) + 100)
 _cache_lock = threading.Lock()
-
-
-def user_apps(user: DirectoryUser) -> QuerySet[Application]:
-    """The user's My Apps, each with `is_owner` (Manage app, on portal.selectors.managed_applications' terms)."""
-    owns_group = GroupOwner.objects.filter(group_id=OuterRef("self_service_group_id"), user=user)
-    return (
-        apps_for_user(user=user)
-        .defer("logo", "notes")
-        .annotate(is_owner=Exists(owns_group) & Q(self_service_enabled=True))
-    )
 
 
 def cached_tiles(request: HttpRequest, user: DirectoryUser) -> Tiles:

@@ -12,8 +12,9 @@ from directory.logos import logo_png
 from directory.models import Application, SingleSignOnMode
 from portal.access_requests import may_launch
 from portal.forms import SignInEmailForm, SignInForm
+from portal.selectors import user_apps
 from portal.tenancy import directory_user_required
-from portal.tiles import cached_tiles, render_tiles, user_apps
+from portal.tiles import cached_tiles, render_tiles
 from samlidp import signon
 from signin import codes
 from signin.errors import render_error
@@ -94,7 +95,7 @@ def my_apps(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "")
     if query:
         tiles = render_tiles(request, user_apps(user).filter(display_name__icontains=query))
-        has_any_app = bool(tiles.count) or user_apps(user).exists()
+        has_any_app = bool(tiles.count) or bool(cached_tiles(request, user).count)
     else:
         tiles = cached_tiles(request, user)
         has_any_app = bool(tiles.count)
