@@ -198,26 +198,19 @@ class SingleSignOnBlades:
             Fact("Azure AD Identifier", idp.idp_entity_id(tenant), "setup-identifier"),
             Fact("Logout URL", idp.sign_in_url(tenant), "setup-logout-url"),
         ]
+        # Before the first save, an unsaved configuration shows empty settings and the default Name ID.
+        shown = configuration or SamlConfiguration()
+        basic = [
+            Fact("Identifier (Entity ID)", shown.entity_id, placeholder="Required"),
+            Fact("Reply URL (Assertion Consumer Service URL)", shown.reply_url, placeholder="Required"),
+            Fact("Sign on URL", application.sign_on_url, placeholder="Optional"),
+            Fact("Relay State (Optional)", shown.relay_state, placeholder="Optional"),
+            Fact("Logout Url (Optional)", shown.logout_url, placeholder="Optional"),
+        ]
         if configuration is None:
-            basic = [
-                Fact("Identifier (Entity ID)", "", placeholder="Required"),
-                Fact("Reply URL (Assertion Consumer Service URL)", "", placeholder="Required"),
-                Fact("Sign on URL", application.sign_on_url, placeholder="Optional"),
-                Fact("Relay State (Optional)", "", placeholder="Optional"),
-                Fact("Logout Url (Optional)", "", placeholder="Optional"),
-            ]
             claims = [Fact(name, source) for name, source in DEFAULT_CLAIMS]
-            name_id = Source.USER_PRINCIPAL_NAME.value
         else:
-            basic = [
-                Fact("Identifier (Entity ID)", configuration.entity_id),
-                Fact("Reply URL (Assertion Consumer Service URL)", configuration.reply_url),
-                Fact("Sign on URL", application.sign_on_url, placeholder="Optional"),
-                Fact("Relay State (Optional)", configuration.relay_state, placeholder="Optional"),
-                Fact("Logout Url (Optional)", configuration.logout_url, placeholder="Optional"),
-            ]
             claims = [Fact(claim.name, claim.source_attribute) for claim in application.saml_claims.all()]
-            name_id = configuration.name_id_source
         active = (
             SamlSigningCertificate.objects.filter(application=application, status=SamlSigningCertificate.Status.ACTIVE)
             .only("pk", "status", "thumbprint", "expires")
@@ -228,7 +221,7 @@ class SingleSignOnBlades:
         return {
             "configuration": configuration,
             "basic_facts": basic,
-            "claim_facts": [Fact("Unique User Identifier", name_id), *claims],
+            "claim_facts": [Fact("Unique User Identifier", shown.name_id_source), *claims],
             "certificate": active,
             "metadata_url": idp.metadata_url(application),
             "setup_facts": setup,
