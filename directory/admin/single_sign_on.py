@@ -39,6 +39,8 @@ CERTIFICATE_CREATED = (
 )
 CERTIFICATE_ACTIVATED = "The certificate {thumbprint} now signs the SAML tokens of {app}."
 CLAIM_REMOVED = "Removed the claim {claim} from {app}."
+# The certificate downloads, Azure's names with the URL's encoding.
+CERTIFICATE_ENCODINGS = (("Base64", "base64"), ("Raw", "raw"))
 
 
 class BasicSamlForm(SectionedForm, forms.Form):
@@ -146,6 +148,10 @@ def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _filename(application: Application, extension: str) -> str:
+    return f"{slugify(application.display_name) or 'application'}.{extension}"
+
+
 def _attachment(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -174,6 +180,15 @@ class SingleSignOnBlades:
 
     def _saml_url(self, blade: str, application: Application, *args: object) -> str:
         return reverse(f"admin:{self.url_name(blade)}", args=[application.pk, *args])
+
+    def _certificate_downloads(
+        self, application: Application, certificate: SamlSigningCertificate, label: str
+    ) -> list[tuple[str, str]]:
+        """The certificate's download links, one per encoding, each labelled `label` filled with the encoding."""
+        return [
+            (label.format(name), self._saml_url("saml_certificate_download", application, certificate.pk, encoding))
+            for name, encoding in CERTIFICATE_ENCODINGS
+        ]
 
     # What the Single sign-on blade shows for the mode --------------------------------------
 
@@ -229,10 +244,7 @@ class SingleSignOnBlades:
             "edit_claims_url": self._saml_url("saml_claims", application) if configuration else "",
             "edit_certificates_url": self._saml_url("saml_certificates", application) if configuration else "",
             "metadata_download_url": self._saml_url("saml_metadata", application) if active else "",
-            "certificate_downloads": [
-                (label, self._saml_url("saml_certificate_download", application, active.pk, encoding))
-                for label, encoding in (("Certificate (Base64)", "base64"), ("Certificate (Raw)", "raw"))
-            ]
+            "certificate_downloads": self._certificate_downloads(application, active, "Certificate ({})")
             if active
             else [],
         }
@@ -408,13 +420,7 @@ class SingleSignOnBlades:
                     message = CERTIFICATE_ACTIVATED.format(thumbprint=certificate.thumbprint, app=application)
                     return self.redirect_with_message(request, request.path, message)
         rows = [
-            (
-                certificate,
-                [
-                    (label, self._saml_url("saml_certificate_download", application, certificate.pk, encoding))
-                    for label, encoding in (("Base64", "base64"), ("Raw", "raw"))
-                ],
-            )
+            (certificate, self._certificate_downloads(application, certificate, "{}"))
             for certificate in SamlSigningCertificate.objects.filter(application=application).only(
                 "pk", "status", "thumbprint", "expires", "created_date_time"
             )
@@ -442,7 +448,7 @@ class SingleSignOnBlades:
         certificate = SamlSigningCertificate.objects.filter(application=application, pk=certificate_id).first()
         if certificate is None or encoding not in {"base64", "raw"}:
             raise Http404("No certificate with that ID.")
-        filename = f"{slugify(application.display_name) or 'application'}.cer"
+        filename = _filename(application, "cer")
         if encoding == "raw":
             return _attachment(
                 certificates.der(certificate.certificate_pem), filename=filename, content_type="application/pkix-cert"
@@ -458,5 +464,5 @@ class SingleSignOnBlades:
         except SamlRequestError as error:
             messages.error(request, error.reason)
             return HttpResponseRedirect(self.blade_url("single_sign_on", application))
-        filename = f"{slugify(application.display_name) or 'application'}.xml"
+        filename = _filename(application, "xml")
         return _attachment(metadata, filename=filename, content_type="application/samlmetadata+xml")
