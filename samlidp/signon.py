@@ -21,7 +21,7 @@ from samlidp.models import SamlConfiguration
 from samlidp.services import ReplayedRequest, record_request_id
 from signin import codes
 from signin.models import SignInEvent
-from signin.policy import SignInRefused, authorize_sign_in, refuse_sign_in
+from signin.policy import SignInRefused, authorize_sign_in, refuse_sign_in, refuse_without_log
 from signin.services import sign_in_method, sign_in_time
 
 SAML = SignInEvent.Protocol.SAML
@@ -45,21 +45,11 @@ def _user_in(tenant: Tenant, account: Account | None) -> DirectoryUser | None:
 
 
 def _refuse_sign_out(
-    *,
-    request: HttpRequest,
-    tenant: Tenant,
-    error: codes.ErrorCode,
-    protocol: str,
-    account: Account | None,
-    user: DirectoryUser | None,
-    application: Application | None = None,
-    app_id: str = "",
-    **values: object,
+    *, protocol: str, account: Account | None, user: DirectoryUser | None, **refusal: object
 ) -> SignInRefused:
-    """refuse_sign_in's refusal, for a LogoutRequest: the same error page, nothing in the sign-in log."""
-    app_name = application.display_name if application is not None else ""
-    message = error.format(app_id=app_id, app=app_name, tenant=tenant.display_name, **values)
-    return SignInRefused(error, message, request=request, application=application)
+    """refuse_sign_in's refusal, for a LogoutRequest: the same arguments and error page, nothing in the sign-in
+    log (so its protocol, account and user go unused)."""
+    return refuse_without_log(**refusal)
 
 
 def read_request(

@@ -42,6 +42,34 @@ class SignInRefused(Exception):
         return self.error.code
 
 
+def _refusal_message(
+    error: ErrorCode,
+    *,
+    tenant: Tenant,
+    application: Application | None,
+    app_id: str = "",
+    app_display_name: str = "",
+    **values: object,
+) -> str:
+    app_name = app_display_name or (application.display_name if application is not None else "")
+    return error.format(app_id=app_id, app=app_name, tenant=tenant.display_name, **values)
+
+
+def refuse_without_log(
+    *,
+    request: HttpRequest | None,
+    tenant: Tenant,
+    error: ErrorCode,
+    status: int = 400,
+    application: Application | None = None,
+    app_id: str = "",
+    **values: object,
+) -> SignInRefused:
+    """refuse_sign_in's exception, same message and page, for a refused request that is no sign-in (a sign-out)."""
+    message = _refusal_message(error, tenant=tenant, application=application, app_id=app_id, **values)
+    return SignInRefused(error, message, request=request, status=status, application=application)
+
+
 def refuse_sign_in(
     *,
     request: HttpRequest | None,
@@ -62,8 +90,9 @@ def refuse_sign_in(
 
     The message is the code's text filled with `values`, unless one already written is given.
     """
-    app_name = app_display_name or (application.display_name if application is not None else "")
-    message = message or error.format(app_id=app_id, app=app_name, tenant=tenant.display_name, **values)
+    message = message or _refusal_message(
+        error, tenant=tenant, application=application, app_id=app_id, app_display_name=app_display_name, **values
+    )
     record_sign_in(
         request=request,
         tenant=tenant,
