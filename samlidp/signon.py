@@ -85,18 +85,14 @@ def read_request(
     if configuration is None:
         raise refuse(error=codes.APP_NOT_FOUND, app_id=message.issuer[:MAX_ECHOED], **refusal)
     refusal.update(application=configuration.application, app_id=str(configuration.application_id))
-    if message.kind == idp.LOGOUT_REQUEST:
-        try:
-            return configuration, idp.read_logout_request(incoming, configuration)
-        except idp.SamlRequestError as error:
-            raise refuse(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
+    read = idp.read_logout_request if message.kind == idp.LOGOUT_REQUEST else idp.read_authn_request
     try:
-        authn_request = idp.read_authn_request(incoming, configuration)
+        checked = read(incoming, configuration)
     except idp.SamlRequestError as error:
         raise refuse(error=ERRORS[error.kind], detail=error.reason, **refusal) from error
-    if authn_request.reply_url != configuration.reply_url:
-        raise refuse_sign_in(error=codes.REPLY_URL_MISMATCH, reply_url=authn_request.reply_url[:MAX_ECHOED], **refusal)
-    return configuration, authn_request
+    if isinstance(checked, idp.AuthnRequest) and checked.reply_url != configuration.reply_url:
+        raise refuse_sign_in(error=codes.REPLY_URL_MISMATCH, reply_url=checked.reply_url[:MAX_ECHOED], **refusal)
+    return configuration, checked
 
 
 def answer_request(
