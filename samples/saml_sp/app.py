@@ -166,11 +166,19 @@ class SampleServiceProvider:
         location = dict(info["headers"])["Location"]
         return redirect(start_response, location)
 
+    def _bad_request(self, start_response, sentence: str):
+        """A message this app can't use: what was wrong, and a way back to its home page (no dead end)."""
+        body = (
+            f"<p role='alert'>{html.escape(sentence, quote=False)}</p>"
+            f"<p><a href='/'>Back to {html.escape(self.title)}</a></p>"
+        )
+        return page(start_response, "400 Bad Request", self.title, body)
+
     def _acs(self, environ, start_response):
         form = _form(environ)
         saml_response = form.get("SAMLResponse", "")
         if not saml_response:
-            return page(start_response, "400 Bad Request", self.title, "<p role='alert'>No SAMLResponse.</p>")
+            return self._bad_request(start_response, "No SAMLResponse.")
         client = Saml2Client(config=self.config())
         with self.lock:
             outstanding = dict(self.outstanding)
@@ -184,9 +192,7 @@ class SampleServiceProvider:
                 f"<p role='alert'>Access Portal said: {html.escape(str(exc))}</p>",
             )
         if response is None:
-            return page(
-                start_response, "400 Bad Request", self.title, "<p role='alert'>The response was not valid.</p>"
-            )
+            return self._bad_request(start_response, "The response was not valid.")
         with self.lock:
             self.outstanding.pop(response.in_response_to or "", None)
         name_id = response.name_id
@@ -232,32 +238,20 @@ class SampleServiceProvider:
         message = query(environ)
         saml_response = message.get("SAMLResponse", "")
         if not saml_response or "Signature" not in message or "SigAlg" not in message:
-            return page(start_response, "400 Bad Request", self.title, "<p role='alert'>No signed LogoutResponse.</p>")
+            return self._bad_request(start_response, "No signed LogoutResponse.")
         client = Saml2Client(config=self.config())
         response = client.parse_logout_request_response(saml_response, BINDING_HTTP_REDIRECT)
         if response is None or not response.verify():
-            return page(
-                start_response, "400 Bad Request", self.title, "<p role='alert'>The LogoutResponse was not valid.</p>"
-            )
+            return self._bad_request(start_response, "The LogoutResponse was not valid.")
         signed = {name: value for name, value in message.items() if name in SIGNED_RESPONSE_PARAMETERS}
         certificates = client.metadata.certs(response.issuer(), "idpsso", "signing")
         if not any(verify_redirect_signature(signed, RSACrypto(None), cert) for _, cert in certificates):
-            return page(
-                start_response,
-                "400 Bad Request",
-                self.title,
-                "<p role='alert'>The LogoutResponse isn't signed by the identity provider.</p>",
-            )
+            return self._bad_request(start_response, "The LogoutResponse isn't signed by the identity provider.")
         with self.lock:
             expected = response.in_response_to in self.outstanding_logouts
             self.outstanding_logouts.discard(response.in_response_to)
         if not expected:
-            return page(
-                start_response,
-                "400 Bad Request",
-                self.title,
-                "<p role='alert'>The LogoutResponse answers no sign-out of this app.</p>",
-            )
+            return self._bad_request(start_response, "The LogoutResponse answers no sign-out of this app.")
         body = (
             "<p role='status' data-testid='signed-out'>You're signed out of this app and of Access Portal.</p>"
             "<p><a href='/login/'>Sign in with Access Portal</a></p>"
