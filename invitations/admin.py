@@ -359,9 +359,7 @@ class InvitationAdmin(BladeAdmin):
             labels=RESULT_LABELS,
         )
         template = "admin/invitations/bulk_results.html"
-        return TemplateResponse(
-            request, f"{template}#progress" if request.headers.get("HX-Request") else template, context
-        )
+        return TemplateResponse(request, f"{template}#progress" if request.htmx else template, context)
 
     def bulk_job_resume_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         """**Resume**: queue the job's task again, for a worker that died; rows already done stay done."""
