@@ -9,10 +9,11 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from admincenter.blades import Blade, BladeAdmin, Command, Crumb
 from directory.models import DirectoryUser
@@ -213,7 +214,7 @@ class InvitationAdmin(BladeAdmin):
             path("bulk/<uuid:job_id>/", view(self.bulk_job_view), name="invitations_invitation_bulk_job"),
             path(
                 "bulk/<uuid:job_id>/resume/",
-                view(self.bulk_job_resume_view),
+                view(require_POST(self.bulk_job_resume_view)),
                 name="invitations_invitation_bulk_job_resume",
             ),
             path(
@@ -364,8 +365,6 @@ class InvitationAdmin(BladeAdmin):
     def bulk_job_resume_view(self, request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         """**Resume**: queue the job's task again, for a worker that died; rows already done stay done."""
         job = self._bulk_job(request, job_id)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         resume_bulk_invite(job=job)
         return HttpResponseRedirect(reverse("admin:invitations_invitation_bulk_job", args=[job.pk]))
 
