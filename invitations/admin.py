@@ -19,11 +19,11 @@ from admincenter.blades import Blade, BladeAdmin, Command, Crumb
 from directory.models import DirectoryUser
 from directory.services import PolicyError
 from invitations.bulk import (
-    RESULT_LABELS,
     BulkFileError,
     bulk_progress,
     decode_upload,
     parse_bulk_csv,
+    result_rows,
     results_csv,
     resume_bulk_invite,
     start_bulk_invite,
@@ -356,8 +356,7 @@ class InvitationAdmin(BladeAdmin):
             job=job,
             finished=finished,
             progress=bulk_progress(job),
-            rows=job.rows.order_by("number") if finished else [],
-            labels=RESULT_LABELS,
+            rows=result_rows(job) if finished else [],
         )
         template = "admin/invitations/bulk_results.html"
         return TemplateResponse(request, f"{template}#progress" if request.htmx else template, context)

@@ -386,13 +386,16 @@ RESULT_LABELS = {
 }
 
 
+def result_rows(job: BulkInviteJob) -> list[tuple[int, str, str, str]]:
+    """Every row's number, email address, result (in RESULT_LABELS' words) and details, in the file's order."""
+    rows = job.rows.order_by("number").values_list("number", "email", "outcome", "detail")
+    return [(number, email, RESULT_LABELS.get(outcome, outcome), detail) for number, email, outcome, detail in rows]
+
+
 def results_csv(job: BulkInviteJob) -> str:
     """Every row's outcome, in the file's order: the downloadable result of a bulk invite."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Row", "Email address", "Result", "Details"])
-    for number, email, outcome, detail in job.rows.order_by("number").values_list(
-        "number", "email", "outcome", "detail"
-    ):
-        writer.writerow([number, email, RESULT_LABELS.get(outcome, outcome), detail])
+    writer.writerows(result_rows(job))
     return buffer.getvalue()
