@@ -197,12 +197,17 @@ def dispatcher(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
         except DjangoValidationError as error:
             # The services' refusals (PolicyError) and their models' full_clean: a sentence for the caller.
             response = error_response(request, bad_request(" ".join(error.messages)))
-        response["request-id"] = request_id(request)
-        if cid := client_request_id(request):
-            response["client-request-id"] = cid
-        return response
+        return _with_request_ids(request, response)
 
     return view
+
+
+def _with_request_ids(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Graph's request-id header on every answer, and the client's client-request-id echoed back."""
+    response["request-id"] = request_id(request)
+    if cid := client_request_id(request):
+        response["client-request-id"] = cid
+    return response
 
 
 @csrf_exempt
@@ -210,5 +215,4 @@ def unknown_resource(request: HttpRequest, rest: str) -> HttpResponse:
     """A path under /v1.0/ that this subset doesn't serve: Graph's answer rather than an HTML 404 page."""
     segment = rest.strip("/").rsplit("/", 1)[-1]
     response = error_response(request, bad_request(f"Resource not found for the segment '{segment[:80]}'."))
-    response["request-id"] = request_id(request)
-    return response
+    return _with_request_ids(request, response)

@@ -324,6 +324,15 @@ def test_a_path_outside_the_subset_answers_in_graphs_shape(admin_graph, url):
     assert "Resource not found for the segment" in error_of(response)["message"]
 
 
+def test_a_path_outside_the_subset_echoes_the_request_ids(admin_graph):
+    client_request_id = str(uuid.uuid4())
+    response = admin_graph.get("/v1.0/drives", HTTP_CLIENT_REQUEST_ID=client_request_id)
+
+    assert response.status_code == 400
+    assert response["client-request-id"] == client_request_id
+    assert response["request-id"] == error_of(response)["innerError"]["request-id"]
+
+
 def test_an_unsupported_method_is_refused(admin_graph):
     response = admin_graph.put("/v1.0/users", "{}", content_type=JSON)
     assert response.status_code == 405
