@@ -345,17 +345,10 @@ def _issue_invitation(
         send_count=send_count,
     )
     url = _new_link(invitation, now=now)
-    # Whether it will be emailed is known before the insert, so the row is written once, counted.
-    email_sent = send_invitation_message and not is_blocked(user.mail)
-    if email_sent:
-        invitation.send_count += 1
-        invitation.last_sent_date_time = now
+    email_sent = _count_email(invitation, now=now)
     validate_fields(invitation)
     invitation.save()
-    if email_sent:
-        _queue_invitation_email(invitation=invitation, accept_url=url)
-    elif send_invitation_message:
-        _record_unsubscribed(invitation=invitation, actor=inviter.actor)
+    _email_or_record(invitation=invitation, email_sent=email_sent, accept_url=url, actor=inviter.actor)
     return invitation, email_sent, url
 
 
@@ -367,19 +360,25 @@ def _new_link(invitation: Invitation, *, now: datetime) -> str:
     return redeem_url(plain)
 
 
-def _email_invitation(*, invitation: Invitation, accept_url: str, actor: Actor) -> bool:
-    """Queue the invitation email in the inviter's name, unless the address blocks invitations.
+def _count_email(invitation: Invitation, *, now: datetime) -> bool:
+    """Whether the invitation will be emailed (asked for, and the address doesn't block invitations).
 
-    Returns whether it was queued; a blocked address audits "Email not sent, user unsubscribed" by `actor`.
+    When it will, the send is counted on the row before it is saved, so the row is written once.
     """
-    if is_blocked(invitation.invited_user.mail):
-        _record_unsubscribed(invitation=invitation, actor=actor)
+    if not invitation.send_invitation_message or is_blocked(invitation.invited_user.mail):
         return False
-    _queue_invitation_email(invitation=invitation, accept_url=accept_url)
     invitation.send_count += 1
-    invitation.last_sent_date_time = timezone.now()
-    invitation.save(update_fields=["send_count", "last_sent_date_time"])
+    invitation.last_sent_date_time = now
     return True
+
+
+def _email_or_record(*, invitation: Invitation, email_sent: bool, accept_url: str, actor: Actor) -> None:
+    """Once the row is saved: queue the email in the inviter's name, or, for an address that blocks
+    invitations, audit "Email not sent, user unsubscribed" by `actor`."""
+    if email_sent:
+        _queue_invitation_email(invitation=invitation, accept_url=accept_url)
+    elif invitation.send_invitation_message:
+        _record_unsubscribed(invitation=invitation, actor=actor)
 
 
 def _record_unsubscribed(*, invitation: Invitation, actor: Actor) -> None:
@@ -676,10 +675,20 @@ def resend_invitation(*, invitation: Invitation, actor: DirectoryUser | Account)
             raise InvitationError(NOT_PENDING.format(action="resent"))
         check_can_invite(tenant=tenant, inviter=resolved)
         check_domain_allowed(tenant=tenant, email=user.mail)
-        url = _new_link(invitation, now=timezone.now())
+        now = timezone.now()
+        url = _new_link(invitation, now=now)
         invitation.send_invitation_message = True
-        invitation.save(update_fields=["ticket_hash", "expires_date_time", "send_invitation_message"])
-        email_sent = _email_invitation(invitation=invitation, accept_url=url, actor=resolved.actor)
+        email_sent = _count_email(invitation, now=now)
+        invitation.save(
+            update_fields=[
+                "ticket_hash",
+                "expires_date_time",
+                "send_invitation_message",
+                "send_count",
+                "last_sent_date_time",
+            ]
+        )
+        _email_or_record(invitation=invitation, email_sent=email_sent, accept_url=url, actor=resolved.actor)
         record_event(
             tenant=tenant,
             activity=Activity.INVITE_EXTERNAL_USER,
